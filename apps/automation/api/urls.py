@@ -1,0 +1,15 @@
+from django.urls import path
+from rest_framework.routers import SimpleRouter
+
+from .views import EnforcementViewSet, EventViewSet, RuleViewSet, TriggerViewSet, WebhookView
+
+router = SimpleRouter()
+router.register("triggers", TriggerViewSet, basename="trigger")
+router.register("rules", RuleViewSet, basename="rule")
+router.register("events", EventViewSet, basename="event")
+router.register("enforcements", EnforcementViewSet, basename="enforcement")
+urlpatterns = [
+    path("webhooks/<str:name>", WebhookView.as_view(), name="webhook"),
+    path("webhooks/<str:name>/", WebhookView.as_view()),
+    *router.urls,
+]

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from rest_framework import serializers
+
+from ..models import Action, Execution, ExecutionHistory, ExecutionOutput
+
+
+class ActionSerializer(serializers.ModelSerializer):
+    pack = serializers.SlugRelatedField(slug_field="ref", read_only=True)
+
+    class Meta:
+        model = Action
+        fields = ["id", "ref", "pack", "name", "label", "description", "runner_type", "entry_point",
+                  "workflow_file", "parameters", "output_schema", "output_format", "parameter_format",
+                  "parameter_delivery", "timeout", "enabled", "tags", "created_at", "updated_at"]
+
+
+class HistorySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ExecutionHistory
+        fields = ["status", "previous", "at", "reason"]
+
+
+class ExecutionListSerializer(serializers.ModelSerializer):
+    action = serializers.CharField(source="action_ref")
+    rule = serializers.CharField(source="rule_ref")
+    trigger = serializers.CharField(source="trigger_ref")
+    duration = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Execution
+        fields = ["id", "action", "status", "rule", "trigger", "event_id", "parent", "task_name", "item_index",
+                  "attempt", "exit_code", "created_at", "started_at", "finished_at", "duration"]
+
+    def get_duration(self, obj: Execution) -> float | None:
+        start = obj.spawned_at or obj.started_at
+        if start and obj.finished_at:
+            return round((obj.finished_at - start).total_seconds(), 6)
+        return None
+
+
+class ExecutionSerializer(ExecutionListSerializer):
+    """One execution in full. `parameters` holds secret values masked: their clear
+    values are stored encrypted and never leave the platform through the API."""
+
+    history = HistorySerializer(many=True, read_only=True)
+    worker = serializers.CharField(source="worker.name", default=None)
+
+    class Meta(ExecutionListSerializer.Meta):
+        fields = [*ExecutionListSerializer.Meta.fields, "runner_type", "queue", "parameters", "result", "stdout",
+                  "stderr", "stdout_truncated", "stderr_truncated", "error", "timeout", "user", "re_run_of",
+                  "root", "worker", "scheduled_at", "spawned_at", "heartbeat_at", "updated_at", "history"]
+
+
+class ExecutionRequestSerializer(serializers.Serializer):
+    action = serializers.CharField()
+    parameters = serializers.JSONField(required=False, default=dict)
+
+
+class OutputChunkSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ExecutionOutput
+        fields = ["seq", "stream", "data", "created_at"]

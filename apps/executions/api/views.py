@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from apps.core.api.pagination import NewestFirstCursorPagination
+from apps.identity.tokens import ScopedPrincipal
+
+from ..models import Action, Execution
+from ..services import tokens
+from ..services.cancel import execution_cancel
+from ..services.requests import execution_request
+from .filters import ActionFilter, ExecutionFilter
+from .serializers import (
+    ActionSerializer,
+    ExecutionListSerializer,
+    ExecutionRequestSerializer,
+    ExecutionSerializer,
+    OutputChunkSerializer,
+)
+
+
+class ActionViewSet(viewsets.ReadOnlyModelViewSet):
+    queryset = Action.objects.select_related("pack")
+    serializer_class = ActionSerializer
+    lookup_field = "ref"
+    lookup_value_regex = r"[^/]+"
+    filterset_class = ActionFilter
+    ordering_fields = ["ref", "created_at"]
+
+
+class ExecutionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+    queryset = Execution.objects.all()
+    filterset_class = ExecutionFilter
+    pagination_class = NewestFirstCursorPagination
+    ordering_fields = ["id", "created_at"]
+    # An action's own token may read its execution and that execution's children.
+    scoped_token_kinds = (tokens.KIND,)
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if self.action == "retrieve":
+            queryset = queryset.select_related("worker").prefetch_related("history")
+        user = self.request.user
+        if isinstance(user, ScopedPrincipal):
+            from django.db.models import Q
+
+            queryset = queryset.filter(Q(pk=user.subject_id) | Q(parent_id=user.subject_id))
+        return queryset
+
+    def get_serializer_class(self):
+        if self.action == "list":
+            return ExecutionListSerializer
+        if self.action == "create":
+            return ExecutionRequestSerializer
+        return ExecutionSerializer
+
+    def check_permissions(self, request):
+        super().check_permissions(request)
+        if isinstance(request.user, ScopedPrincipal) and self.action not in ("list", "retrieve", "output"):
+            self.permission_denied(request, message="an execution token may only read its execution")
+
+    @extend_schema(request=ExecutionRequestSerializer, responses={201: ExecutionSerializer})
+    def create(self, request, *args, **kwargs):
+        serializer = ExecutionRequestSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        if not isinstance(serializer.validated_data.get("parameters"), dict):
+            raise ValidationError({"parameters": ["must be an object"]})
+        execution = execution_request(
+            action=serializer.validated_data["action"], parameters=serializer.validated_data["parameters"],
+            user=request.user,
+        )
+        execution = Execution.objects.prefetch_related("history").get(pk=execution.pk)
+        return Response(ExecutionSerializer(execution).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=None, responses={200: ExecutionSerializer})
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        execution = self.get_object()
+        execution = execution_cancel(execution_id=execution.pk, reason=f"canceled by {request.user}")
+        execution = Execution.objects.prefetch_related("history").get(pk=execution.pk)
+        return Response(ExecutionSerializer(execution).data)
+
+    @extend_schema(responses={200: OutputChunkSerializer(many=True)})
+    @action(detail=True, methods=["get"])
+    def output(self, request, pk=None):
+        """Output chunks in order; `?after=<seq>` returns only newer ones."""
+        execution = self.get_object()
+        after = request.query_params.get("after", "0")
+        if not after.isdigit():
+            raise ValidationError({"after": ["must be a chunk number"]})
+        chunks = execution.output.filter(seq__gt=int(after)).order_by("seq")[:1000]
+        return Response(OutputChunkSerializer(chunks, many=True).data)

@@ -1,0 +1,22 @@
+from django.apps import AppConfig
+
+
+class ExecutionsConfig(AppConfig):
+    name = "apps.executions"
+    label = "executions"
+    verbose_name = "Executions"
+
+    def ready(self) -> None:
+        from apps.core import periodic
+        from apps.identity import tokens
+        from apps.packs import registry
+
+        from . import celery_signals, loaders  # noqa: F401  (celery_signals connects on import)
+        from .runners.builtin import register_builtin
+        from .services import reaper
+        from .services import tokens as execution_tokens
+
+        register_builtin()
+        registry.register_loader(loaders.ActionLoader())
+        tokens.register_resolver(execution_tokens.KIND, execution_tokens.resolve)
+        periodic.register("reaper", reaper.executions_reap, every="reaper")

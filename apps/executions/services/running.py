@@ -1,0 +1,200 @@
+"""Running a scheduled execution on an action worker: claim, run, finish."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import threading
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from apps.core.schemas import MASK, secret_names
+
+from ..choices import Status
+from ..models import Execution, ExecutionOutput
+from ..runners import base as runner_registry
+from ..runners.base import Job, RunOutcome
+from . import tokens
+from .requests import parameters_full
+from .transitions import transition
+from .workers import LocalWorker
+
+log = logging.getLogger(__name__)
+
+
+def execution_claim(*, execution_id: int, worker: LocalWorker) -> tuple[str, str] | None:
+    """Claim a scheduled execution for this worker: (lease, api token), or None when
+    another delivery already claimed it or it was canceled meanwhile."""
+    lease = uuid.uuid4().hex
+    token, token_hash = tokens.issue(execution_id)
+    now = timezone.now()
+    claimed = transition(
+        execution_id, to=Status.RUNNING, expected=Status.SCHEDULED, reason=f"claimed by {worker.name}",
+        worker_id=worker.worker_id, lease=lease, token_hash=token_hash, started_at=now, heartbeat_at=now,
+    )
+    return (lease, token) if claimed else None
+
+
+class _OutputSink:
+    """Numbered output chunks. Output of an action that ends within one flush interval
+    is written with its final status, in one transaction; longer runs stream chunks
+    as they come so a reader can follow them."""
+
+    def __init__(self, execution_id: int, flush_interval: float, secrets: list[str]) -> None:
+        self.execution_id = execution_id
+        self.flush_interval = flush_interval
+        self.secrets = secrets
+        self.seq = 0
+        self.pending: list[ExecutionOutput] = []
+        self.spawned = time.monotonic()
+
+    def spawned_now(self, _pid: int) -> None:
+        self.spawned = time.monotonic()
+
+    def write(self, stream: str, data: bytes) -> None:
+        self.seq += 1
+        text = mask_text(data.decode("utf-8", errors="replace"), self.secrets)
+        self.pending.append(ExecutionOutput(execution_id=self.execution_id, seq=self.seq, stream=stream, data=text))
+        if time.monotonic() - self.spawned >= self.flush_interval:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pending:
+            chunks, self.pending = self.pending, []
+            ExecutionOutput.objects.bulk_create(chunks, ignore_conflicts=True)
+
+
+def mask_text(text: str, secrets: list[str]) -> str:
+    for value in secrets:
+        if value and value in text:
+            text = text.replace(value, MASK)
+    return text
+
+
+def _mask_value(value: Any, secrets: list[str]) -> Any:
+    if not secrets:
+        return value
+    if isinstance(value, str):
+        return mask_text(value, secrets)
+    if isinstance(value, list):
+        return [_mask_value(v, secrets) for v in value]
+    if isinstance(value, dict):
+        return {k: _mask_value(v, secrets) for k, v in value.items()}
+    return value
+
+
+def _environment(execution: Execution, token: str, artifacts: Path) -> dict[str, str]:
+    env = {
+        "ATTUNE_ACTION": execution.action_ref,
+        "ATTUNE_PACK": execution.action_ref.split(".", 1)[0],
+        "ATTUNE_EXEC_ID": str(execution.pk),
+        "ATTUNE_API_URL": settings.ATTUNE_API_URL,
+        "ATTUNE_API_TOKEN": token,
+        "ATTUNE_ARTIFACTS_DIR": str(artifacts),
+    }
+    if execution.rule_ref:
+        env["ATTUNE_RULE"] = execution.rule_ref
+    if execution.trigger_ref:
+        env["ATTUNE_TRIGGER"] = execution.trigger_ref
+    return env
+
+
+def execution_run(*, execution_id: int, worker: LocalWorker) -> str | None:
+    """Claim and run one execution; returns its final status, or None if this delivery
+    had nothing to do (a duplicate message, or the execution was canceled first)."""
+    claim = execution_claim(execution_id=execution_id, worker=worker)
+    if claim is None:
+        return None
+    lease, token = claim
+    execution = Execution.objects.select_related("action__pack").get(pk=execution_id)
+    action = execution.action
+    params = parameters_full(execution)
+    secrets = [str(params[name]) for name in secret_names(action.parameters if action else {}) if params.get(name)]
+    artifacts = Path(settings.ATTUNE_ARTIFACTS_DIR) / str(execution_id)
+    work_dir: Path | None = None
+    sink = _OutputSink(execution_id, settings.ATTUNE_OUTPUT_FLUSH_INTERVAL, secrets)
+    cancel = threading.Event()
+    entry = worker.track(execution_id, lease, cancel)
+    try:
+        artifacts.mkdir(parents=True, exist_ok=True)
+        if action and action.parameter_delivery == "file":
+            work_dir = Path(tempfile.mkdtemp(prefix=f"attune-{execution_id}-"))
+        job = Job(
+            execution_id=execution_id,
+            action_ref=execution.action_ref,
+            runner_type=execution.runner_type,
+            entry_point=action.entry_point if action else "",
+            pack_ref=action.pack.ref if action else "",
+            pack_dir=Path(action.pack.path) if action and action.pack.path else None,
+            parameters=params,
+            parameter_format=action.parameter_format if action else "json",
+            parameter_delivery=action.parameter_delivery if action else "stdin",
+            output_format=action.output_format if action else "text",
+            timeout=float(execution.timeout) if execution.timeout else None,
+            kill_grace=settings.ATTUNE_KILL_GRACE,
+            max_output=settings.ATTUNE_OUTPUT_MAX_BYTES,
+            flush_interval=settings.ATTUNE_OUTPUT_FLUSH_INTERVAL,
+            env=_environment(execution, token, artifacts),
+            work_dir=work_dir or artifacts,
+            cancel=cancel,
+            on_output=sink.write,
+            on_spawn=sink.spawned_now,
+        )
+        if action is None:
+            outcome = RunOutcome(status=Status.FAILED, error="the action was deleted")
+        else:
+            outcome = runner_registry.get(execution.runner_type).run(job)
+    except Exception as exc:  # a runner bug must not leave the execution running
+        log.exception("execution %s: runner error", execution_id)
+        outcome = RunOutcome(status=Status.FAILED, error=f"runner error: {exc}")
+    finally:
+        worker.untrack(execution_id)
+        if work_dir is not None:
+            shutil.rmtree(work_dir, ignore_errors=True)
+        try:
+            artifacts.rmdir()  # only removes it when the action left nothing there
+        except OSError:
+            pass
+    if entry.reason and outcome.status == Status.CANCELED:
+        # We stopped it ourselves (worker shutdown or lost lease): not the user's cancel.
+        outcome.status = Status.ABANDONED
+        outcome.error = "the worker stopped while the action ran" if entry.reason == "shutdown" else "worker lost its lease"
+    execution_finish(execution_id=execution_id, lease=lease, outcome=outcome, sink=sink, secrets=secrets)
+    return outcome.status
+
+
+def execution_finish(*, execution_id: int, lease: str, outcome: RunOutcome, sink: _OutputSink, secrets: list[str]) -> bool:
+    """Record the outcome, fenced by the lease: if the reaper abandoned the execution
+    meanwhile (or another claim holds it), nothing is written."""
+    spawned = (
+        datetime.fromtimestamp(outcome.spawned_at, tz=UTC) if outcome.spawned_at else None
+    )
+    with transaction.atomic():
+        done = transition(
+            execution_id,
+            to=outcome.status,
+            expected=(Status.RUNNING, Status.CANCELING),
+            fence=lease,
+            reason=outcome.error,
+            result=_mask_value(outcome.result, secrets),
+            stdout=mask_text(outcome.stdout, secrets),
+            stderr=mask_text(outcome.stderr, secrets),
+            stdout_truncated=outcome.stdout_truncated,
+            stderr_truncated=outcome.stderr_truncated,
+            exit_code=outcome.exit_code,
+            error=mask_text(outcome.error, secrets),
+            spawned_at=spawned,
+        )
+        if done:
+            sink.flush()
+    if not done:
+        log.warning("execution %s: outcome %s discarded, lease no longer held", execution_id, outcome.status)
+    return done

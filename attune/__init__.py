@@ -1,0 +1,5 @@
+"""Attune: event-driven automation and orchestration."""
+
+from .celery import app as celery_app
+
+__all__ = ["celery_app"]

@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.http import JsonResponse
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+
+def health_live(request):
+    return JsonResponse({"status": "ok"})
+
+
+api = [
+    path("", include("apps.packs.api.urls")),
+    path("", include("apps.executions.api.urls")),
+    path("", include("apps.automation.api.urls")),
+]
+
+urlpatterns = [
+    path("api/v1/", include(api)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    path("admin/", admin.site.urls),
+    path("health/live", health_live),
+]
