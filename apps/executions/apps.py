@@ -11,7 +11,7 @@ class ExecutionsConfig(AppConfig):
         from apps.identity import tokens
         from apps.packs import registry
 
-        from . import celery_signals, loaders  # noqa: F401  (celery_signals connects on import)
+        from . import celery_signals, checks, loaders  # noqa: F401  (signals and checks register on import)
         from .runners.builtin import register_builtin
         from .services import reaper
         from .services import tokens as execution_tokens

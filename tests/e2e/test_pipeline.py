@@ -178,3 +178,21 @@ def test_duplicate_message_runs_the_action_once(running, tmp_path: Path):
     assert done.status == "succeeded"
     assert ledger.read_text().split() == [str(execution.pk)]
     assert [h.status for h in done.history.all()].count("running") == 1
+
+
+def test_core_actions_local_sleep_noop_and_http(running):
+    """core.local runs a command line with env and cwd; core.noop succeeds without a
+    worker; core.http_request makes a real request and returns status and JSON."""
+    client = admin_client(running.url)
+    local = client.post("/api/v1/executions/", json={"action": "core.local", "parameters": {
+        "cmd": 'printf "%s in %s" "$GREETING" "$(pwd)"', "env": {"GREETING": "hi"}, "cwd": "/tmp"}}).json()
+    noop = client.post("/api/v1/executions/", json={"action": "core.noop"}).json()
+    http = client.post("/api/v1/executions/", json={"action": "core.http_request", "parameters": {
+        "url": f"{running.url}/health/live"}}).json()
+    sleep = client.post("/api/v1/executions/", json={"action": "core.sleep", "parameters": {"seconds": 0.2}}).json()
+    assert noop["status"] == "succeeded"
+    assert wait_for(lambda: finished(local["id"]), timeout=30, what="core.local").stdout == "hi in /tmp"
+    done = wait_for(lambda: finished(http["id"]), timeout=30, what="core.http_request")
+    assert done.status == "succeeded" and done.queue == "runtime.http"
+    assert done.result["status_code"] == 200 and done.result["json"] == {"status": "ok"} and done.result["success"]
+    assert wait_for(lambda: finished(sleep["id"]), timeout=30, what="core.sleep").status == "succeeded"

@@ -56,7 +56,7 @@ class Command(BaseCommand):
                 f"  username:  admin\n  password:  {password}\n  API token: {token}\n"
             ))
 
-        celery = [python, "-m", "celery", "-A", "attune", "worker", "--without-gossip", "--without-mingle",
+        celery = [python, "-m", "celery", "-A", "attune", "--quiet", "worker", "--without-gossip", "--without-mingle",
                   "--loglevel", "WARNING"]
         supervisor.add(Role("web", [python, "-m", "uvicorn", "attune.asgi:application", "--host", host,
                                     "--port", str(port), "--no-access-log", "--lifespan", "off"], env=env))
