@@ -13,10 +13,11 @@ class ExecutionsConfig(AppConfig):
 
         from . import celery_signals, checks, loaders  # noqa: F401  (signals and checks register on import)
         from .runners.builtin import register_builtin
-        from .services import reaper
+        from .services import reaper, requests
         from .services import tokens as execution_tokens
 
         register_builtin()
         registry.register_loader(loaders.ActionLoader())
         tokens.register_resolver(execution_tokens.KIND, execution_tokens.resolve)
         periodic.register("reaper", reaper.executions_reap, every="reaper")
+        periodic.register("delayed", requests.executions_release_delayed)

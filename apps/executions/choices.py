@@ -41,7 +41,7 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     Status.SCHEDULED: frozenset({Status.RUNNING, Status.CANCELED, Status.FAILED, Status.ABANDONED}),
     Status.RUNNING: frozenset({Status.PENDING, Status.PAUSING, Status.CANCELING, *_ENDINGS}),
     Status.PENDING: frozenset({Status.RUNNING, Status.PAUSING, Status.CANCELING, *_ENDINGS}),
-    Status.PAUSING: frozenset({Status.PAUSED, Status.CANCELING, *_ENDINGS}),
+    Status.PAUSING: frozenset({Status.PAUSED, Status.RUNNING, Status.CANCELING, *_ENDINGS}),
     Status.PAUSED: frozenset({Status.RESUMING, Status.CANCELING, Status.CANCELED, Status.FAILED}),
     Status.RESUMING: frozenset({Status.RUNNING, Status.CANCELING, *_ENDINGS}),
     Status.CANCELING: frozenset({Status.CANCELED, Status.ABANDONED, Status.FAILED, Status.TIMEOUT}),

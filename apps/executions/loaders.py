@@ -52,6 +52,9 @@ def action_fields(ctx: LoadContext, path: Path, data: dict[str, Any]) -> dict[st
     schemas.check_schema(output, field="output")
     entry_point = str(data.get("entry_point") or "")
     workflow_file = str(data.get("workflow_file") or "")
+    if runner == "workflow" and entry_point and not workflow_file:
+        # StackStorm's orquesta actions name their graph in entry_point.
+        workflow_file, entry_point = entry_point, ""
     actions_dir = ctx.pack_dir / "actions"
     if entry_point:
         script = _inside(actions_dir, entry_point, "entry_point")

@@ -86,6 +86,8 @@ class Execution(models.Model):
     parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="children")
     root = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     task_name = models.CharField(max_length=200, blank=True)
+    # The workflow conductor's run id of this child (unique within its parent).
+    task_run = models.PositiveIntegerField(null=True, blank=True)
     item_index = models.IntegerField(null=True, blank=True)
     attempt = models.PositiveIntegerField(default=1)
     re_run_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="re_runs")
@@ -98,6 +100,8 @@ class Execution(models.Model):
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     dispatched_at = models.DateTimeField(null=True, blank=True)
     dispatch_count = models.PositiveIntegerField(default=0)
+    # A `delayed` execution starts at this time (a task delay, a retry's back-off).
+    not_before = models.DateTimeField(null=True, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     scheduled_at = models.DateTimeField(null=True, blank=True)
@@ -113,6 +117,7 @@ class Execution(models.Model):
             models.Index(fields=["status", "id"], name="execution_status_id"),
             models.Index(fields=["action_ref", "id"], name="execution_action_id"),
             models.Index(fields=["parent", "id"], name="execution_parent_id"),
+            models.Index(fields=["status", "not_before"], name="execution_status_not_before"),
         ]
 
     def __str__(self) -> str:

@@ -10,7 +10,8 @@ from typing import Any, Protocol
 from .errors import LoadError
 from .models import Pack
 
-ORDER = {"runtimes": 10, "triggers": 20, "actions": 30, "policies": 40, "rules": 50, "sensors": 60}
+# Workflow graphs are checked right after the actions they use are loaded.
+ORDER = {"runtimes": 10, "triggers": 20, "actions": 30, "workflows": 35, "policies": 40, "rules": 50, "sensors": 60}
 
 
 @dataclass

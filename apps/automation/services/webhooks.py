@@ -40,7 +40,7 @@ def webhook_receive(
 ) -> Event:
     """Store the event a webhook call makes (before the caller is answered)."""
     payload = parse_body(body, content_type)
-    if Rule.objects.filter(trigger_ref=WEBHOOK, trigger_key=name).exists():
+    if Rule.objects.filter(trigger_ref=WEBHOOK, trigger_key=name, enabled=True).exists():
         return event_create(
             trigger=WEBHOOK, trigger_key=name, payload={"body": payload, "headers": safe_headers(headers)},
             source=f"webhook:{name}", user=user, delivery_id=delivery_id,

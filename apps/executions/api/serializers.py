@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from rest_framework import serializers
 
 from ..models import Action, Execution, ExecutionHistory, ExecutionOutput
@@ -39,17 +42,43 @@ class ExecutionListSerializer(serializers.ModelSerializer):
         return None
 
 
+# Higher apps add to an execution's detail (the workflows app adds its variables and
+# output) without this app importing them.
+_detail_extensions: list[Callable[[Execution], dict[str, Any]]] = []
+CHILDREN_SHOWN = 1000
+
+
+def register_detail_extension(extension: Callable[[Execution], dict[str, Any]]) -> None:
+    if extension not in _detail_extensions:
+        _detail_extensions.append(extension)
+
+
 class ExecutionSerializer(ExecutionListSerializer):
     """One execution in full. `parameters` holds secret values masked: their clear
     values are stored encrypted and never leave the platform through the API."""
 
     history = HistorySerializer(many=True, read_only=True)
     worker = serializers.CharField(source="worker.name", default=None)
+    children = serializers.SerializerMethodField()
 
     class Meta(ExecutionListSerializer.Meta):
         fields = [*ExecutionListSerializer.Meta.fields, "runner_type", "queue", "parameters", "result", "stdout",
                   "stderr", "stdout_truncated", "stderr_truncated", "error", "timeout", "user", "re_run_of",
-                  "root", "worker", "scheduled_at", "spawned_at", "heartbeat_at", "updated_at", "history"]
+                  "root", "worker", "scheduled_at", "spawned_at", "heartbeat_at", "not_before", "updated_at",
+                  "history", "children"]
+
+    def get_children(self, obj: Execution) -> list[dict[str, Any]]:
+        """Direct children, oldest first (all of them: GET /executions/?parent=<id>)."""
+        rows = obj.children.order_by("id").values(
+            "id", "action_ref", "status", "task_name", "item_index", "attempt", "created_at", "finished_at"
+        )[:CHILDREN_SHOWN]
+        return [{**row, "action": row.pop("action_ref")} for row in rows]
+
+    def to_representation(self, instance: Execution) -> dict[str, Any]:
+        data = super().to_representation(instance)
+        for extension in _detail_extensions:
+            data.update(extension(instance))
+        return data
 
 
 class ExecutionRequestSerializer(serializers.Serializer):

@@ -11,7 +11,7 @@ from apps.identity.tokens import ScopedPrincipal
 
 from ..models import Action, Execution
 from ..services import tokens
-from ..services.cancel import execution_cancel
+from ..services.cancel import execution_cancel, execution_pause, execution_resume
 from ..services.requests import execution_request
 from .filters import ActionFilter, ExecutionFilter
 from .serializers import (
@@ -83,6 +83,20 @@ class ExecutionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         execution = execution_cancel(execution_id=execution.pk, reason=f"canceled by {request.user}")
         execution = Execution.objects.prefetch_related("history").get(pk=execution.pk)
         return Response(ExecutionSerializer(execution).data)
+
+    @extend_schema(request=None, responses={200: ExecutionSerializer})
+    @action(detail=True, methods=["post"])
+    def pause(self, request, pk=None):
+        """Pause a running workflow (running tasks finish; nothing new starts)."""
+        execution = execution_pause(execution_id=self.get_object().pk)
+        return Response(ExecutionSerializer(Execution.objects.prefetch_related("history").get(pk=execution.pk)).data)
+
+    @extend_schema(request=None, responses={200: ExecutionSerializer})
+    @action(detail=True, methods=["post"])
+    def resume(self, request, pk=None):
+        """Resume a paused workflow."""
+        execution = execution_resume(execution_id=self.get_object().pk)
+        return Response(ExecutionSerializer(Execution.objects.prefetch_related("history").get(pk=execution.pk)).data)
 
     @extend_schema(responses={200: OutputChunkSerializer(many=True)})
     @action(detail=True, methods=["get"])

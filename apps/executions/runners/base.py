@@ -85,3 +85,9 @@ def get(runner_type: str) -> Runner:
 
 def names() -> list[str]:
     return sorted(_runners)
+
+
+def driven() -> list[str]:
+    """Runners whose executions no worker holds (a higher app drives them with
+    `launch`): no heartbeat is expected of them."""
+    return sorted(name for name, runner in _runners.items() if getattr(runner, "launch", None) is not None)

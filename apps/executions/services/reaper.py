@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from ..choices import ON_WORKER, Status, WorkerStatus
 from ..models import Execution, Worker
+from ..runners import base as runners
 from .requests import execution_redispatch
 from .transitions import transition
 
@@ -41,9 +42,8 @@ def executions_reap() -> ReapReport:
         status=WorkerStatus.LOST
     )
 
-    stale = Execution.objects.filter(status__in=ON_WORKER).filter(
-        Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
-    )
+    on_worker = Execution.objects.filter(status__in=ON_WORKER).exclude(runner_type__in=runners.driven())
+    stale = on_worker.filter(Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff))
     for pk, status, held in stale.values_list("pk", "status", "lease")[:BATCH]:
         seconds = int(settings.ATTUNE_LEASE_TIMEOUT)
         if transition(pk, to=Status.ABANDONED, expected=status, fence=held,
@@ -54,7 +54,7 @@ def executions_reap() -> ReapReport:
     # A live worker enforces timeouts itself; this catches one that is alive but stuck.
     slack = settings.ATTUNE_KILL_GRACE + settings.ATTUNE_LEASE_TIMEOUT
     for pk, status, held, started, limit in (
-        Execution.objects.filter(status__in=ON_WORKER, timeout__isnull=False)
+        on_worker.filter(timeout__isnull=False)
         .values_list("pk", "status", "lease", "started_at", "timeout")[:BATCH]
     ):
         if started and started + timedelta(seconds=limit + slack) < now:

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from apps.core import schemas
+from apps.core import schemas, signals
 from apps.core.crypto import decrypt_json, encrypt_json
-from apps.core.dispatch import send_on_commit, send_task
+from apps.core.dispatch import send_task
 from apps.core.errors import InvalidInput
 
 from ..choices import Status
@@ -69,7 +70,27 @@ def queue_for(action: Action) -> str | None:
     return resolve() if resolve else runner.queue
 
 
-def execution_request(
+@dataclass
+class NewExecution:
+    """A validated request, ready to be stored (alone or in bulk)."""
+
+    action: Action
+    plain: dict[str, Any]
+    hidden: dict[str, Any]
+    queue: str | None
+    user: Any = None
+    cause: Cause = field(default_factory=Cause)
+    parent: Execution | None = None
+    context: dict[str, Any] = field(default_factory=dict)
+    timeout: int | None = None
+    task_name: str = ""
+    task_run: int | None = None
+    item_index: int | None = None
+    attempt: int = 1
+    delay: float = 0.0
+
+
+def execution_prepare(
     *,
     action: Action | str,
     parameters: Any = None,
@@ -78,54 +99,112 @@ def execution_request(
     parent: Execution | None = None,
     context: dict[str, Any] | None = None,
     timeout: int | None = None,
-) -> Execution:
-    """Request an execution of `action`. Parameters are validated against its schema
-    (InvalidInput naming the field); the execution is stored, scheduled and sent to
-    its runtime's queue once the transaction commits."""
+    task_name: str = "",
+    task_run: int | None = None,
+    item_index: int | None = None,
+    attempt: int = 1,
+    delay: float = 0.0,
+) -> NewExecution:
+    """Validate a request (InvalidInput naming the field) without storing anything."""
     action = action_resolve(action)
     plain, hidden = parameters_prepare(action, parameters)
-    queue = queue_for(action)
-    cause = cause or Cause()
-    now = timezone.now()
-    with transaction.atomic():
-        # With a queue and no policy holding it back, the execution is created already
-        # scheduled (its history still shows `requested` first): one write fewer on the
-        # hottest path of the platform.
-        status = Status.SCHEDULED if queue else Status.REQUESTED
-        execution = Execution.objects.create(
-            action=action,
-            action_ref=action.ref,
-            runner_type=runner_registry.canonical(action.runner_type),
-            queue=queue or "",
-            status=status,
-            parameters=plain,
-            timeout=timeout or action.timeout or settings.ATTUNE_DEFAULT_ACTION_TIMEOUT,
-            user=user if getattr(user, "pk", None) else None,
-            rule_ref=cause.rule_ref,
-            trigger_ref=cause.trigger_ref,
-            event_id=cause.event_id,
-            parent=parent,
-            root=(parent.root or parent) if parent else None,
-            context=context or {},
-            scheduled_at=now if queue else None,
-            dispatched_at=now if queue else None,
-            dispatch_count=1 if queue else 0,
-        )
-        if hidden:
-            execution.secret_parameters = encrypt_json(hidden, aad=secret_aad(execution.pk))
-            Execution.objects.filter(pk=execution.pk).update(secret_parameters=execution.secret_parameters)
-        history = [ExecutionHistory(execution=execution, status=Status.REQUESTED, previous="", at=now)]
-        if queue:
-            history.append(ExecutionHistory(execution=execution, status=Status.SCHEDULED, previous=Status.REQUESTED, at=now))
-        ExecutionHistory.objects.bulk_create(history)
-        from apps.core import signals
+    return NewExecution(
+        action=action, plain=plain, hidden=hidden, queue=queue_for(action), user=user, cause=cause or Cause(),
+        parent=parent, context=context or {}, timeout=timeout, task_name=task_name, task_run=task_run,
+        item_index=item_index, attempt=attempt, delay=delay,
+    )
 
-        signals.emit(STATUS_CHANGED, execution_id=execution.pk, status=execution.status, previous="")
-        if queue:
-            send_on_commit(RUN_TASK, [execution.pk], queue=queue)
+
+def executions_create(requests: list[NewExecution]) -> list[Execution]:
+    """Store prepared requests in bulk: each is scheduled and sent to its runtime's
+    queue once the transaction commits (or `delayed` until its start time, or started
+    at once when its runner needs no worker)."""
+    now = timezone.now()
+    rows = []
+    for new in requests:
+        delayed = new.delay > 0
+        # With a queue and no policy holding it back, an execution is created already
+        # scheduled (its history still shows `requested` first): one write fewer on
+        # the hottest path of the platform.
+        if delayed:
+            status = Status.DELAYED
         else:
-            _run_without_worker(execution)
-    return execution
+            status = Status.SCHEDULED if new.queue else Status.REQUESTED
+        dispatched = status == Status.SCHEDULED
+        rows.append(Execution(
+            action=new.action,
+            action_ref=new.action.ref,
+            runner_type=runner_registry.canonical(new.action.runner_type),
+            queue=new.queue or "",
+            status=status,
+            parameters=new.plain,
+            timeout=new.timeout or new.action.timeout or settings.ATTUNE_DEFAULT_ACTION_TIMEOUT,
+            user=new.user if getattr(new.user, "pk", None) else None,
+            rule_ref=new.cause.rule_ref,
+            trigger_ref=new.cause.trigger_ref,
+            event_id=new.cause.event_id,
+            parent=new.parent,
+            root_id=(new.parent.root_id or new.parent.pk) if new.parent else None,
+            context=new.context,
+            task_name=new.task_name,
+            task_run=new.task_run,
+            item_index=new.item_index,
+            attempt=new.attempt,
+            not_before=now + timedelta(seconds=new.delay) if delayed else None,
+            scheduled_at=now if dispatched else None,
+            dispatched_at=now if dispatched else None,
+            dispatch_count=1 if dispatched else 0,
+        ))
+    with transaction.atomic():
+        created = Execution.objects.bulk_create(rows)
+        history = []
+        for execution, new in zip(created, requests, strict=True):
+            if new.hidden:
+                execution.secret_parameters = encrypt_json(new.hidden, aad=secret_aad(execution.pk))
+                Execution.objects.filter(pk=execution.pk).update(secret_parameters=execution.secret_parameters)
+            history.append(ExecutionHistory(execution=execution, status=Status.REQUESTED, previous="", at=now))
+            if execution.status != Status.REQUESTED:
+                history.append(ExecutionHistory(execution=execution, status=execution.status,
+                                                previous=Status.REQUESTED, at=now))
+        ExecutionHistory.objects.bulk_create(history)
+        for execution in created:
+            signals.emit(STATUS_CHANGED, execution_id=execution.pk, status=execution.status, previous="")
+        _send_on_commit([(e.pk, e.queue) for e in created if e.status == Status.SCHEDULED])
+        for execution in created:
+            if execution.status == Status.REQUESTED:
+                _run_without_worker(execution)
+    return created
+
+
+def _send_on_commit(messages: list[tuple[int, str]]) -> None:
+    if messages:
+        transaction.on_commit(lambda: [send_task(RUN_TASK, [pk], queue=queue) for pk, queue in messages])
+
+
+def execution_request(**kwargs: Any) -> Execution:
+    """Request an execution of `action` (see execution_prepare for the arguments).
+    Parameters are validated against its schema (InvalidInput naming the field); the
+    execution is stored, scheduled and sent to its runtime's queue once the
+    transaction commits."""
+    return executions_create([execution_prepare(**kwargs)])[0]
+
+
+def executions_release_delayed(limit: int = 500) -> int:
+    """Start delayed executions whose time has come (run by the scheduler)."""
+    now = timezone.now()
+    released = 0
+    due = Execution.objects.filter(status=Status.DELAYED, not_before__lte=now).order_by("not_before")
+    for pk, queue in due.values_list("pk", "queue")[:limit]:
+        with transaction.atomic():
+            if queue:
+                if transition(pk, to=Status.SCHEDULED, expected=Status.DELAYED, reason="start time reached",
+                              scheduled_at=now, dispatched_at=now, dispatch_count=1):
+                    _send_on_commit([(pk, queue)])
+                    released += 1
+            elif transition(pk, to=Status.REQUESTED, expected=Status.DELAYED, reason="start time reached"):
+                _run_without_worker(Execution.objects.get(pk=pk))
+                released += 1
+    return released
 
 
 def _run_without_worker(execution: Execution) -> None:
@@ -134,6 +213,7 @@ def _run_without_worker(execution: Execution) -> None:
     launch = getattr(runner, "launch", None)
     if launch is not None:
         launch(execution)
+        execution.refresh_from_db()
         return
     transition(execution.pk, to=Status.SCHEDULED, expected=Status.REQUESTED, scheduled_at=timezone.now())
     transition(execution.pk, to=Status.RUNNING, expected=Status.SCHEDULED, started_at=timezone.now())
