@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "apps.packs",
     "apps.executions",
     "apps.automation",
+    "apps.workflows",
     "attune",
 ]
 
