@@ -6,10 +6,13 @@ STAMP := $(VENV)/.installed
 
 .PHONY: up test lint bench clean
 
-$(STAMP): requirements/base.txt requirements/dev.txt requirements/constraints.txt
+# The pinned requirements, then the project itself (editable, no dependencies): that
+# provides the `attune` command in $(VENV)/bin.
+$(STAMP): requirements/base.txt requirements/dev.txt requirements/constraints.txt pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "needs $(PYTHON) on PATH (or: make PYTHON=/path/to/python3.11)"; exit 1; }
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/dev.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	@touch $(STAMP)
 
 ## Start the whole platform on the embedded default (Ctrl-C stops it).
