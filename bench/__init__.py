@@ -1,0 +1,1 @@
+"""Benchmarks of the platform against the physical floor (see bench/README.md)."""
