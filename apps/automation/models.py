@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 from apps.executions.models import Action, Execution
 from apps.packs.models import Pack
@@ -62,16 +63,18 @@ class Rule(models.Model):
 
 
 class Event(models.Model):
-    trigger = models.ForeignKey(Trigger, on_delete=models.SET_NULL, null=True, related_name="events")
-    trigger_ref = models.CharField(max_length=255, db_index=True)
+    # Few indexes: every one is written again when the event is processed.
+    trigger = models.ForeignKey(Trigger, on_delete=models.SET_NULL, null=True, related_name="events", db_index=False)
+    trigger_ref = models.CharField(max_length=255)
     trigger_key = models.CharField(max_length=255, blank=True, default="")
     payload = models.JSONField(default=dict, blank=True)
     source = models.CharField(max_length=100, blank=True)
     status = models.CharField(max_length=16, choices=EventStatus.choices, default=EventStatus.PENDING)
     # Rules whose evaluation failed for this event: [{"rule": ref, "error": message}].
     rule_errors = models.JSONField(default=list, blank=True)
-    delivery_id = models.CharField(max_length=200, null=True, blank=True, unique=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    delivery_id = models.CharField(max_length=200, null=True, blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                             db_index=False)
     created_at = models.DateTimeField(auto_now_add=True)
     processed_at = models.DateTimeField(null=True, blank=True)
     dispatched_at = models.DateTimeField(null=True, blank=True)
@@ -79,7 +82,14 @@ class Event(models.Model):
 
     class Meta:
         ordering = ["-id"]
-        indexes = [models.Index(fields=["status", "id"], name="event_status_id")]
+        indexes = [
+            models.Index(fields=["trigger_ref", "id"], name="event_trigger_id"),
+            models.Index(fields=["id"], name="event_pending", condition=Q(status="pending")),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["delivery_id"], name="one_event_per_delivery",
+                                    condition=Q(delivery_id__isnull=False)),
+        ]
 
     def __str__(self) -> str:
         return f"{self.trigger_ref} #{self.pk}"
@@ -88,9 +98,10 @@ class Event(models.Model):
 class Enforcement(models.Model):
     """A rule matched an event. Exactly one per (event, rule)."""
 
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="enforcements")
-    rule = models.ForeignKey(Rule, on_delete=models.SET_NULL, null=True, related_name="enforcements")
-    rule_ref = models.CharField(max_length=255, db_index=True)
+    # (event, rule)'s unique index serves lookups by event.
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="enforcements", db_index=False)
+    rule = models.ForeignKey(Rule, on_delete=models.SET_NULL, null=True, related_name="enforcements", db_index=False)
+    rule_ref = models.CharField(max_length=255)
     status = models.CharField(max_length=16, choices=EnforcementStatus.choices)
     execution = models.ForeignKey(Execution, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     # The rendered parameters, secrets masked (the execution keeps them encrypted).
@@ -101,6 +112,7 @@ class Enforcement(models.Model):
     class Meta:
         ordering = ["-id"]
         constraints = [models.UniqueConstraint(fields=["event", "rule"], name="one_enforcement_per_event_rule")]
+        indexes = [models.Index(fields=["rule_ref", "id"], name="enforcement_rule_id")]
 
 
 class Timer(models.Model):

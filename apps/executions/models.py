@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 from apps.packs.models import Pack
 
@@ -59,8 +60,11 @@ class Worker(models.Model):
 
 
 class Execution(models.Model):
-    action = models.ForeignKey(Action, on_delete=models.SET_NULL, null=True, related_name="executions")
-    action_ref = models.CharField(max_length=255, db_index=True)
+    # Every index is written again on each status change (status is indexed, so no
+    # update is HOT): only the indexes queries need, partial where most rows are NULL.
+    action = models.ForeignKey(Action, on_delete=models.SET_NULL, null=True, related_name="executions",
+                               db_index=False)
+    action_ref = models.CharField(max_length=255)
     runner_type = models.CharField(max_length=32, blank=True)
     queue = models.CharField(max_length=100, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.REQUESTED)
@@ -80,21 +84,26 @@ class Execution(models.Model):
     rule_ref = models.CharField(max_length=255, blank=True)
     trigger_ref = models.CharField(max_length=255, blank=True)
     event_id = models.BigIntegerField(null=True, blank=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                             db_index=False)
     context = models.JSONField(default=dict, blank=True)
 
-    parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="children")
-    root = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="children",
+                               db_index=False)
+    root = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="+",
+                             db_index=False)
     task_name = models.CharField(max_length=200, blank=True)
     # The workflow conductor's run id of this child (unique within its parent).
     task_run = models.PositiveIntegerField(null=True, blank=True)
     item_index = models.IntegerField(null=True, blank=True)
     attempt = models.PositiveIntegerField(default=1)
-    re_run_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="re_runs")
+    re_run_of = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="re_runs",
+                                  db_index=False)
 
     # Claim and lease: `lease` changes with every claim, and a worker's writes carry it
     # (fencing), so a stale worker's late write changes nothing.
-    worker = models.ForeignKey(Worker, on_delete=models.SET_NULL, null=True, blank=True, related_name="executions")
+    worker = models.ForeignKey(Worker, on_delete=models.SET_NULL, null=True, blank=True, related_name="executions",
+                               db_index=False)
     lease = models.CharField(max_length=32, blank=True)
     token_hash = models.CharField(max_length=64, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True)
@@ -116,8 +125,11 @@ class Execution(models.Model):
         indexes = [
             models.Index(fields=["status", "id"], name="execution_status_id"),
             models.Index(fields=["action_ref", "id"], name="execution_action_id"),
-            models.Index(fields=["parent", "id"], name="execution_parent_id"),
-            models.Index(fields=["status", "not_before"], name="execution_status_not_before"),
+            models.Index(fields=["parent", "id"], name="execution_parent_id", condition=Q(parent__isnull=False)),
+            models.Index(fields=["root"], name="execution_root", condition=Q(root__isnull=False)),
+            models.Index(fields=["user", "id"], name="execution_user_id", condition=Q(user__isnull=False)),
+            models.Index(fields=["re_run_of"], name="execution_re_run_of", condition=Q(re_run_of__isnull=False)),
+            models.Index(fields=["not_before"], name="execution_delayed", condition=Q(status="delayed")),
         ]
 
     def __str__(self) -> str:

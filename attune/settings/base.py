@@ -158,6 +158,11 @@ if ATTUNE_BROKER_URL.startswith(("amqp://", "amqps://", "pyamqp://")):
     # RabbitMQ drops publishes silently under resource alarms unless confirms are on.
     CELERY_BROKER_TRANSPORT_OPTIONS["confirm_publish"] = True
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Celery's Django fixup closes every database connection around each task unless this
+# is set, which costs a new PostgreSQL connection per task. Workers keep theirs and
+# attune/celery.py applies CONN_MAX_AGE and CONN_HEALTH_CHECKS before each task, as
+# Django does per request.
+CELERY_DB_REUSE_MAX = 1_000_000_000
 CELERY_WORKER_SEND_TASK_EVENTS = False
 CELERY_TASK_SEND_SENT_EVENT = False
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False

@@ -26,7 +26,7 @@ def _has_listeners() -> bool:
     return answer
 
 
-def on_execution_status_changed(*, execution_id: int, status: str, previous: str) -> None:
+def on_execution_status_changed(*, execution_id: int, status: str, previous: str, **_known: object) -> None:
     if status not in TERMINAL or not _has_listeners():
         return
     execution = Execution.objects.filter(pk=execution_id).first()

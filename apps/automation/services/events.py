@@ -4,6 +4,7 @@ the executor: rules evaluated, one enforcement per matching rule, executions req
 from __future__ import annotations
 
 import logging
+from collections import OrderedDict
 from datetime import timedelta
 from typing import Any
 
@@ -16,7 +17,7 @@ from apps.core import schemas
 from apps.core.dispatch import send_on_commit, send_task
 from apps.core.errors import DomainError, InvalidInput
 from apps.core.expressions import ExpressionError
-from apps.executions.services.requests import Cause, execution_request
+from apps.executions.services.requests import Cause, NewExecution, execution_prepare, executions_create
 
 from ..choices import EnforcementStatus, EventStatus
 from ..models import Enforcement, Event, Rule, Trigger
@@ -77,68 +78,98 @@ def event_create(
     return event
 
 
-def event_process(*, event_id: int) -> Event | None:
-    """Evaluate the rules of a pending event. Safe to run twice for one event: the
-    event row is locked, a processed event is skipped, and the (event, rule)
-    uniqueness of enforcements stops a second execution."""
+# Events are processed in batches when they queue up: one transaction, one bulk write
+# per table and one commit for up to this many, instead of one of each per event.
+BATCH = 50
+# Event ids this process has processed (committed): the messages of events handled in
+# another event's batch are then answered without touching the database.
+_recently_processed: OrderedDict[int, None] = OrderedDict()
+_RECENT_MAX = 10_000
+
+
+def event_process(*, event_id: int) -> list[Event]:
+    """Evaluate the rules of a pending event, and of the pending events queued after it
+    (up to BATCH). Safe to run twice for one event: the rows are locked (others'
+    locked rows are skipped, not waited for), processed events are not selected again,
+    and the (event, rule) uniqueness of enforcements stops a second execution.
+    Returns the events processed."""
+    if event_id in _recently_processed:
+        return []
     with transaction.atomic():
-        event = (
-            Event.objects.select_for_update().filter(pk=event_id, status=EventStatus.PENDING).first()
+        events = list(
+            Event.objects.select_for_update(skip_locked=True)
+            .filter(status=EventStatus.PENDING, pk__gte=event_id)
+            .order_by("pk")[:BATCH]
         )
-        if event is None:
-            return None
-        rules = (
-            Rule.objects.filter(trigger_id=event.trigger_id, trigger_key=event.trigger_key, enabled=True)
-            .select_related("pack", "action__pack")
-            .order_by("ref")
+        if not events:
+            return []
+        rules_by_trigger: dict[tuple[int | None, str], list[Rule]] = {}
+        enforcements: list[tuple[Event, Rule, dict[str, Any], NewExecution | None, str]] = []
+        errors: dict[int, list[dict[str, str]]] = {}
+        for event in events:
+            key = (event.trigger_id, event.trigger_key)
+            if key not in rules_by_trigger:
+                rules_by_trigger[key] = list(
+                    Rule.objects.filter(trigger_id=event.trigger_id, trigger_key=event.trigger_key, enabled=True)
+                    .select_related("pack", "action__pack")
+                    .order_by("ref")
+                )
+            for rule in rules_by_trigger[key]:
+                context = rule_context(rule, event)
+                verdict = rule_evaluate(rule, context)
+                if verdict.error:
+                    errors.setdefault(event.pk, []).append({"rule": rule.ref, "error": verdict.error})
+                elif verdict.matched:
+                    enforcements.append(_request(rule, event, context))
+        _enforce(enforcements)
+        now = timezone.now()
+        Event.objects.filter(pk__in=[e.pk for e in events if e.pk not in errors]).update(
+            status=EventStatus.PROCESSED, processed_at=now
         )
-        errors = []
-        for rule in rules:
-            context = rule_context(rule, event)
-            verdict = rule_evaluate(rule, context)
-            if verdict.error:
-                errors.append({"rule": rule.ref, "error": verdict.error})
-            elif verdict.matched:
-                _enforce(rule, event, context)
-        Event.objects.filter(pk=event.pk).update(
-            status=EventStatus.PROCESSED, processed_at=timezone.now(), rule_errors=errors
-        )
-    return event
+        for pk, rule_errors in errors.items():
+            Event.objects.filter(pk=pk).update(status=EventStatus.PROCESSED, processed_at=now, rule_errors=rule_errors)
+        transaction.on_commit(lambda: _remember([e.pk for e in events]))
+    return events
 
 
-def _enforce(rule: Rule, event: Event, context: dict[str, Any]) -> None:
-    """One enforcement for (event, rule) and, if its parameters are valid, an execution."""
-    execution = None
-    error = ""
+def _remember(event_ids: list[int]) -> None:
+    for pk in event_ids:
+        _recently_processed[pk] = None
+    while len(_recently_processed) > _RECENT_MAX:
+        _recently_processed.popitem(last=False)
+
+
+def _request(rule: Rule, event: Event, context: dict[str, Any]):
+    """The execution a matching rule asks for, validated but not stored yet; or the
+    reason it cannot run (templates, the parameter schema), for its enforcement."""
     params: dict[str, Any] = {}
     try:
-        # A savepoint: a failed request or a duplicate enforcement rolls back this rule
-        # only, including any execution (and its queued message) made for it.
-        with transaction.atomic():
-            params = render_action_params(rule, context)
-            execution = execution_request(
-                action=rule.action or rule.action_ref,
-                parameters=params,
-                cause=Cause(rule_ref=rule.ref, trigger_ref=event.trigger_ref, event_id=event.pk),
-            )
-            Enforcement.objects.create(
-                event=event, rule=rule, rule_ref=rule.ref, status=EnforcementStatus.SUCCEEDED, execution=execution,
-                action_params=_masked(rule, params),
-            )
-            return
-    except IntegrityError:
-        log.info("event %s already enforced rule %s", event.pk, rule.ref)
-        return
-    except (DomainError, ExpressionError) as exc:  # recorded on the enforcement
-        error = str(exc)
-    try:
-        with transaction.atomic():
-            Enforcement.objects.create(
-                event=event, rule=rule, rule_ref=rule.ref, status=EnforcementStatus.FAILED,
-                action_params=_masked(rule, params), error=error,
-            )
-    except IntegrityError:
-        pass
+        params = render_action_params(rule, context)
+        request = execution_prepare(
+            action=rule.action or rule.action_ref,
+            parameters=params,
+            cause=Cause(rule_ref=rule.ref, trigger_ref=event.trigger_ref, event_id=event.pk),
+        )
+    except (DomainError, ExpressionError) as exc:
+        return event, rule, params, None, str(exc)
+    return event, rule, params, request, ""
+
+
+def _enforce(enforcements: list) -> None:
+    """One enforcement per (event, rule) and an execution for each valid request, in
+    bulk. No savepoint is needed: everything that can refuse a request ran before
+    anything was written, and the events' row locks make a second enforcement of the
+    same (event, rule) impossible."""
+    requests = [request for _, _, _, request, _ in enforcements if request is not None]
+    created = iter(executions_create(requests)) if requests else iter(())
+    rows = []
+    for event, rule, params, request, error in enforcements:
+        execution = next(created) if request is not None else None
+        rows.append(Enforcement(
+            event=event, rule=rule, rule_ref=rule.ref, execution=execution, action_params=_masked(rule, params),
+            status=EnforcementStatus.SUCCEEDED if execution is not None else EnforcementStatus.FAILED, error=error,
+        ))
+    Enforcement.objects.bulk_create(rows)
 
 
 def _masked(rule: Rule, params: dict[str, Any]) -> dict[str, Any]:

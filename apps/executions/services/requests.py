@@ -155,7 +155,7 @@ def executions_create(requests: list[NewExecution]) -> list[Execution]:
             dispatched_at=now if dispatched else None,
             dispatch_count=1 if dispatched else 0,
         ))
-    with transaction.atomic():
+    with transaction.atomic(savepoint=False):  # see transition(): the caller's transaction is the unit
         created = Execution.objects.bulk_create(rows)
         history = []
         for execution, new in zip(created, requests, strict=True):

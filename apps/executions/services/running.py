@@ -8,6 +8,7 @@ import tempfile
 import threading
 import time
 import uuid
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from ..choices import Status
 from ..models import Execution, ExecutionOutput
 from ..runners import base as runner_registry
 from ..runners.base import Job, RunOutcome
-from . import tokens
+from . import fastpath, tokens
 from .requests import parameters_full
 from .transitions import transition
 from .workers import LocalWorker
@@ -30,17 +31,35 @@ from .workers import LocalWorker
 log = logging.getLogger(__name__)
 
 
-def execution_claim(*, execution_id: int, worker: LocalWorker) -> tuple[str, str] | None:
-    """Claim a scheduled execution for this worker: (lease, api token), or None when
-    another delivery already claimed it or it was canceled meanwhile."""
+# What running needs, read right after the claim: the row's output and result columns
+# (empty now, large later) stay unread.
+_RUN_FIELDS = (
+    "action_ref", "runner_type", "parameters", "secret_parameters", "timeout", "rule_ref", "trigger_ref",
+    "action__entry_point", "action__parameters", "action__parameter_format", "action__parameter_delivery",
+    "action__output_format", "action__pack__ref", "action__pack__path",
+)
+
+
+def execution_claim(*, execution_id: int, worker: LocalWorker) -> tuple[Execution, str, str] | None:
+    """Claim a scheduled execution for this worker: (the execution with its action and
+    pack, lease, api token), or None when another delivery already claimed it or it
+    was canceled meanwhile."""
     lease = uuid.uuid4().hex
     token, token_hash = tokens.issue(execution_id)
     now = timezone.now()
+    reason = f"claimed by {worker.name}"
+    if fastpath.available():
+        execution = fastpath.claim(execution_id=execution_id, worker_id=worker.worker_id, lease=lease,
+                                   token_hash=token_hash, now=now, reason=reason)
+        return (execution, lease, token) if execution is not None else None
     claimed = transition(
-        execution_id, to=Status.RUNNING, expected=Status.SCHEDULED, reason=f"claimed by {worker.name}",
+        execution_id, to=Status.RUNNING, expected=Status.SCHEDULED, reason=reason,
         worker_id=worker.worker_id, lease=lease, token_hash=token_hash, started_at=now, heartbeat_at=now,
     )
-    return (lease, token) if claimed else None
+    if not claimed:
+        return None
+    execution = Execution.objects.select_related("action__pack").only(*_RUN_FIELDS).get(pk=execution_id)
+    return execution, lease, token
 
 
 class _OutputSink:
@@ -113,8 +132,7 @@ def execution_run(*, execution_id: int, worker: LocalWorker) -> str | None:
     claim = execution_claim(execution_id=execution_id, worker=worker)
     if claim is None:
         return None
-    lease, token = claim
-    execution = Execution.objects.select_related("action__pack").get(pk=execution_id)
+    execution, lease, token = claim
     action = execution.action
     params = parameters_full(execution)
     secrets = [str(params[name]) for name in secret_names(action.parameters if action else {}) if params.get(name)]
@@ -177,22 +195,24 @@ def execution_finish(*, execution_id: int, lease: str, outcome: RunOutcome, sink
     spawned = (
         datetime.fromtimestamp(outcome.spawned_at, tz=UTC) if outcome.spawned_at else None
     )
-    with transaction.atomic():
-        done = transition(
-            execution_id,
-            to=outcome.status,
-            expected=(Status.RUNNING, Status.CANCELING),
-            fence=lease,
-            reason=outcome.error,
-            result=_mask_value(outcome.result, secrets),
-            stdout=mask_text(outcome.stdout, secrets),
-            stderr=mask_text(outcome.stderr, secrets),
-            stdout_truncated=outcome.stdout_truncated,
-            stderr_truncated=outcome.stderr_truncated,
-            exit_code=outcome.exit_code,
-            error=mask_text(outcome.error, secrets),
-            spawned_at=spawned,
-        )
+    fields = {
+        "result": _mask_value(outcome.result, secrets),
+        "stdout": mask_text(outcome.stdout, secrets),
+        "stderr": mask_text(outcome.stderr, secrets),
+        "stdout_truncated": outcome.stdout_truncated,
+        "stderr_truncated": outcome.stderr_truncated,
+        "exit_code": outcome.exit_code,
+        "error": mask_text(outcome.error, secrets),
+        "spawned_at": spawned,
+    }
+    # The output chunks not streamed yet are written with the status, in one transaction.
+    with transaction.atomic() if sink.pending else nullcontext():
+        if fastpath.available():
+            done = fastpath.finish(execution_id=execution_id, lease=lease, now=timezone.now(),
+                                   status=str(outcome.status), reason=fields["error"], fields=fields)
+        else:
+            done = transition(execution_id, to=outcome.status, expected=(Status.RUNNING, Status.CANCELING),
+                              fence=lease, reason=fields["error"], **fields)
         if done:
             sink.flush()
     if not done:
