@@ -13,6 +13,9 @@ from django.db import transaction
 
 log = logging.getLogger(__name__)
 
+# The executor's queue: events, workflow launches and advancements (never actions).
+EXECUTOR_QUEUE = "attune.executor"
+
 
 def send_task(name: str, args: list[Any], *, queue: str) -> bool:
     """Publish now; False (and a warning) when the broker cannot be reached."""
@@ -27,3 +30,25 @@ def send_task(name: str, args: list[Any], *, queue: str) -> bool:
 def send_on_commit(name: str, args: list[Any], *, queue: str) -> None:
     """Publish once the current transaction commits (immediately outside one)."""
     transaction.on_commit(lambda: send_task(name, args, queue=queue))
+
+
+def send_many_on_commit(messages: list[tuple[str, list[Any], str]]) -> None:
+    """Publish (task, args, queue) messages once the transaction commits, over one
+    producer: a fan-out of thousands must not acquire a connection per message."""
+    if not messages:
+        return
+
+    def publish() -> None:
+        try:
+            with current_app.producer_or_acquire() as producer:
+                for index, (name, args, queue) in enumerate(messages):
+                    try:
+                        current_app.send_task(name, args=args, queue=queue, producer=producer)
+                    except Exception as exc:  # the reaper re-dispatches what was not sent
+                        log.warning("could not publish %s of %s messages (%s); the reaper will re-dispatch",
+                                    len(messages) - index, len(messages), exc)
+                        return
+        except Exception as exc:
+            log.warning("could not publish %s messages (%s); the reaper will re-dispatch", len(messages), exc)
+
+    transaction.on_commit(publish)

@@ -4,20 +4,26 @@ the children that finished, starts the runs it asks for, and saves it again."""
 
 from __future__ import annotations
 
-import json
 import logging
+from collections import OrderedDict
 from functools import lru_cache
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from apps.core.dispatch import send_on_commit
+from apps.core.dispatch import EXECUTOR_QUEUE, send_on_commit
 from apps.core.errors import Conflict, DomainError
 from apps.executions.choices import TERMINAL, Status
 from apps.executions.models import Execution
 from apps.executions.services.cancel import execution_cancel, execution_pause, execution_resume
-from apps.executions.services.requests import execution_prepare, executions_create, parameters_full
+from apps.executions.services.requests import (
+    action_resolve,
+    execution_prepare,
+    executions_create,
+    parameters_full,
+)
 from apps.executions.services.transitions import transition
 
 from .conductor import Conductor
@@ -27,7 +33,6 @@ from .spec import parse_workflow
 log = logging.getLogger(__name__)
 
 ADVANCE_TASK = "workflows.advance"
-EXECUTOR_QUEUE = "attune.executor"
 # Conductor statuses → the parent execution's status.
 _PARENT_STATUS = {
     "running": Status.RUNNING, "pausing": Status.PAUSING, "paused": Status.PAUSED,
@@ -70,19 +75,25 @@ def _item_results(parent_id: int):
 
 
 @lru_cache(maxsize=256)
-def _spec(definition_json: str, file: str):
-    """Parsing a graph costs milliseconds; a workflow is advanced once per task, so
-    the parsed spec is kept per (graph, file)."""
-    return parse_workflow(json.loads(definition_json), file=file)
+def _spec(workflow_id: int, file: str):
+    """A running workflow's graph never changes (it is copied when the workflow
+    starts), and parsing it costs milliseconds: it is parsed once per process."""
+    definition = WorkflowExecution.objects.filter(pk=workflow_id).values_list("definition", flat=True).get()
+    return parse_workflow(definition, file=file)
 
 
 def _restore(workflow: WorkflowExecution) -> Conductor:
-    spec = _spec(json.dumps(workflow.definition, sort_keys=True), workflow.file)
+    spec = _spec(workflow.pk, workflow.file)
     return Conductor.from_state(spec, workflow.state, item_results=_item_results(workflow.execution_id))
 
 
+def _user(execution: Execution):
+    """The workflow's user for its children, without loading the user's row."""
+    return get_user_model()(pk=execution.user_id) if execution.user_id else None
+
+
 def workflow_launch(execution: Execution) -> None:
-    """Start a workflow execution (inside the transaction that requested it)."""
+    """Start a workflow execution (on the executor, under the execution's row lock)."""
     now = timezone.now()
     transition(execution.pk, to=Status.SCHEDULED, expected=Status.REQUESTED, scheduled_at=now)
     transition(execution.pk, to=Status.RUNNING, expected=Status.SCHEDULED, started_at=now, spawned_at=now)
@@ -91,24 +102,28 @@ def workflow_launch(execution: Execution) -> None:
         transition(execution.pk, to=Status.FAILED, expected=Status.RUNNING,
                    error="the workflow definition is missing; register the pack again")
         return
-    spec = _spec(json.dumps(definition.data, sort_keys=True), definition.file)
-    conductor = Conductor(spec, parameters_full(execution), context=_context(execution))
-    runs = conductor.start()
     workflow = WorkflowExecution.objects.create(
         execution=execution, definition=definition.data, file=definition.file, state={},
     )
-    _apply(workflow, execution, conductor, runs)
+    conductor = Conductor(_spec(workflow.pk, workflow.file), parameters_full(execution),
+                          context=_context(execution))
+    runs = conductor.start()
+    _apply(workflow, execution, conductor, runs, current=Status.RUNNING)
 
 
 def _spawn(parent: Execution, conductor: Conductor, runs: list) -> None:
     """Child executions for the conductor's runs, created in bulk. A run whose input
     the action refuses fails at once, which may ask for more runs."""
+    actions: dict[str, Any] = {}  # a with_items fan-out resolves its action once
+    user = _user(parent)
     while runs:
         prepared, failed = [], []
         for run in runs:
             try:
+                if run.action not in actions:
+                    actions[run.action] = action_resolve(run.action)
                 prepared.append(execution_prepare(
-                    action=run.action, parameters=run.input, user=parent.user, parent=parent,
+                    action=actions[run.action], parameters=run.input, user=user, parent=parent,
                     timeout=int(run.timeout) if run.timeout else None, task_name=run.task, task_run=run.run_id,
                     item_index=run.item_index, attempt=run.attempt, delay=run.delay or 0.0,
                 ))
@@ -121,7 +136,10 @@ def _spawn(parent: Execution, conductor: Conductor, runs: list) -> None:
             runs.extend(conductor.complete(run_id, "failed", {"error": message}))
 
 
-def _apply(workflow: WorkflowExecution, parent: Execution, conductor: Conductor, runs: list) -> None:
+def _apply(workflow: WorkflowExecution, parent: Execution, conductor: Conductor, runs: list, *,
+           current: str | None = None) -> None:
+    """Start the runs, save the conductor, and bring the parent's status in line.
+    `current` is the parent's status as the caller read it, if it did."""
     _spawn(parent, conductor, runs)
     workflow.state = conductor.to_state()
     workflow.status = conductor.status
@@ -129,40 +147,78 @@ def _apply(workflow: WorkflowExecution, parent: Execution, conductor: Conductor,
     workflow.output = conductor.output
     workflow.errors = conductor.errors
     workflow.save(update_fields=["state", "status", "variables", "output", "errors", "updated_at"])
-    _sync_parent(parent, conductor)
+    _sync_parent(parent.pk, conductor, current)
 
 
-def _sync_parent(parent: Execution, conductor: Conductor) -> None:
+def _sync_parent(parent_id: int, conductor: Conductor, current: str | None) -> None:
     target = _PARENT_STATUS.get(conductor.status, Status.RUNNING)
-    current = Execution.objects.filter(pk=parent.pk).values_list("status", flat=True).first()
-    if current is None or current == target or current in TERMINAL:
-        return
-    fields: dict[str, Any] = {}
-    if target in TERMINAL:
-        fields = {"result": conductor.output, "error": "; ".join(e.get("message", str(e)) for e in conductor.errors)}
-    if target == Status.RUNNING and current == Status.PAUSED:
-        transition(parent.pk, to=Status.RESUMING, expected=current)
-        current = Status.RESUMING
-    transition(parent.pk, to=target, expected=current, **fields)
+    for _ in range(2):  # a status read earlier may have changed meanwhile: read it again once
+        if current is None:
+            current = Execution.objects.filter(pk=parent_id).values_list("status", flat=True).first()
+        if current is None or current == target or current in TERMINAL:
+            return
+        fields: dict[str, Any] = {}
+        if target in TERMINAL:
+            fields = {"result": conductor.output,
+                      "error": "; ".join(e.get("message", str(e)) for e in conductor.errors)}
+        expected = current
+        if target == Status.RUNNING and current == Status.PAUSED:
+            if not transition(parent_id, to=Status.RESUMING, expected=current):
+                current = None
+                continue
+            expected = Status.RESUMING
+        if transition(parent_id, to=target, expected=expected, **fields):
+            return
+        current = None
 
 
-def on_execution_status_changed(*, execution_id: int, status: str, previous: str) -> None:
+_UNKNOWN = object()
+
+
+def on_execution_status_changed(*, execution_id: int, status: str, previous: str, parent_id: Any = _UNKNOWN) -> None:
     """A child finished: advance its workflow on the executor once this commits."""
     if status not in TERMINAL:
         return
-    parent_id = (
-        Execution.objects.filter(pk=execution_id, parent__isnull=False, parent__runner_type="workflow")
-        .values_list("parent_id", flat=True)
-        .first()
-    )
+    if parent_id is _UNKNOWN:
+        # Only workflows have children, so the parent id is enough: a primary-key read
+        # (the worker's finish passes it, being on every execution's path).
+        parent_id = Execution.objects.filter(pk=execution_id).values_list("parent_id", flat=True).first()
     if parent_id:
-        send_on_commit(ADVANCE_TASK, [parent_id], queue=EXECUTOR_QUEUE)
+        send_on_commit(ADVANCE_TASK, [parent_id, execution_id], queue=EXECUTOR_QUEUE)
 
 
-def workflow_advance(*, execution_id: int) -> None:
-    """Apply every finished child the conductor still waits for, in run order."""
+# The parent's fields an advancement needs (its row is read with the workflow's).
+_PARENT_FIELDS = ("execution__id", "execution__status", "execution__user", "execution__root")
+
+
+# Children whose completion this process has applied (committed). One advancement
+# applies every child finished by then, so the messages of the others, which a large
+# with_items fan-out sends by the thousand, are answered without reading the
+# workflow's state.
+_applied: OrderedDict[int, None] = OrderedDict()
+_APPLIED_MAX = 100_000
+
+
+def _remember_applied(child_ids: list[int]) -> None:
+    for pk in child_ids:
+        _applied[pk] = None
+    while len(_applied) > _APPLIED_MAX:
+        _applied.popitem(last=False)
+
+
+def workflow_advance(*, execution_id: int, child_id: int | None = None) -> None:
+    """Apply every finished child the conductor still waits for, in run order.
+    `child_id` is the child whose completion sent this message, if known."""
+    if child_id is not None and child_id in _applied:
+        return
     with transaction.atomic():
-        workflow = WorkflowExecution.objects.select_for_update().filter(execution_id=execution_id).first()
+        workflow = (
+            WorkflowExecution.objects.select_for_update(of=("self",))
+            .select_related("execution")
+            .only("id", "status", "state", "file", "execution_id", *_PARENT_FIELDS)
+            .filter(execution_id=execution_id)
+            .first()
+        )
         if workflow is None or workflow.status in ("succeeded", "failed", "canceled"):
             return
         conductor = _restore(workflow)
@@ -172,16 +228,17 @@ def workflow_advance(*, execution_id: int) -> None:
         finished = (
             Execution.objects.filter(parent_id=execution_id, task_run__in=active, status__in=TERMINAL)
             .order_by("task_run")
-            .values_list("task_run", "status", "result")
+            .values_list("pk", "task_run", "status", "result")
         )
         runs: list = []
-        applied = 0
-        for run_id, status, result in finished:
+        applied: list[int] = []
+        for pk, run_id, status, result in finished:
             runs.extend(conductor.complete(run_id, status, result))
-            applied += 1
+            applied.append(pk)
         if applied:
-            parent = Execution.objects.select_related("user").get(pk=execution_id)
-            _apply(workflow, parent, conductor, runs)
+            parent = workflow.execution
+            _apply(workflow, parent, conductor, runs, current=parent.status)
+            transaction.on_commit(lambda: _remember_applied(applied))
 
 
 def _locked(execution: Execution) -> tuple[WorkflowExecution, Conductor]:

@@ -14,7 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from apps.core import schemas
-from apps.core.dispatch import send_on_commit, send_task
+from apps.core.dispatch import EXECUTOR_QUEUE, send_on_commit, send_task
 from apps.core.errors import DomainError, InvalidInput
 from apps.core.expressions import ExpressionError
 from apps.executions.services.requests import Cause, NewExecution, execution_prepare, executions_create
@@ -26,7 +26,6 @@ from .matching import render_action_params, rule_context, rule_evaluate
 log = logging.getLogger(__name__)
 
 PROCESS_TASK = "automation.process_event"
-EXECUTOR_QUEUE = "attune.executor"
 
 
 def trigger_resolve(ref: Any, *, field: str = "trigger") -> Trigger:

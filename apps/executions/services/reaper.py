@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
 
-from ..choices import ON_WORKER, Status, WorkerStatus
+from ..choices import ON_WORKER, WAITING, Status, WorkerStatus
 from ..models import Execution, Worker
 from ..runners import base as runners
 from .requests import execution_redispatch
@@ -64,7 +64,9 @@ def executions_reap() -> ReapReport:
                 report.timed_out += 1
 
     base = settings.ATTUNE_REDISPATCH_AFTER
-    waiting = Execution.objects.filter(status=Status.SCHEDULED, dispatched_at__lt=now - timedelta(seconds=base))
+    # Scheduled ones wait for a worker; requested ones with a dispatch time wait for the
+    # executor to launch them (a workflow).
+    waiting = Execution.objects.filter(status__in=WAITING, dispatched_at__lt=now - timedelta(seconds=base))
     for pk, dispatched, count in waiting.values_list("pk", "dispatched_at", "dispatch_count")[:BATCH]:
         # Back off per execution: a long backlog is not lost work, and re-sending all
         # of it every cycle would only lengthen the queue.

@@ -8,19 +8,21 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from apps.core import schemas, signals
 from apps.core.crypto import decrypt_json, encrypt_json
-from apps.core.dispatch import send_task
+from apps.core.dispatch import EXECUTOR_QUEUE, send_many_on_commit, send_on_commit, send_task
 from apps.core.errors import InvalidInput
 
-from ..choices import Status
+from ..choices import WAITING, Status
 from ..models import Action, Execution, ExecutionHistory
 from ..runners import base as runner_registry
 from .transitions import STATUS_CHANGED, transition
 
 RUN_TASK = "executions.run"
+LAUNCH_TASK = "executions.launch"
 
 
 @dataclass(frozen=True)
@@ -36,7 +38,7 @@ def action_resolve(action: Action | str, *, field: str = "action") -> Action:
     if isinstance(action, Action):
         found = action
     else:
-        found = Action.objects.select_related("pack").filter(ref=action).first()
+        found = Action.objects.filter(ref=action).first()
         if found is None:
             raise InvalidInput(field, f"no action named {action!r}")
     if not found.enabled:
@@ -123,18 +125,20 @@ def executions_create(requests: list[NewExecution]) -> list[Execution]:
     rows = []
     for new in requests:
         delayed = new.delay > 0
+        runner_type = runner_registry.canonical(new.action.runner_type)
         # With a queue and no policy holding it back, an execution is created already
         # scheduled (its history still shows `requested` first): one write fewer on
-        # the hottest path of the platform.
+        # the hottest path of the platform. A driven runner's execution waits
+        # `requested` for the executor to launch it.
         if delayed:
             status = Status.DELAYED
         else:
             status = Status.SCHEDULED if new.queue else Status.REQUESTED
-        dispatched = status == Status.SCHEDULED
+        dispatched = status == Status.SCHEDULED or (status == Status.REQUESTED and _driven(runner_type))
         rows.append(Execution(
             action=new.action,
             action_ref=new.action.ref,
-            runner_type=runner_registry.canonical(new.action.runner_type),
+            runner_type=runner_type,
             queue=new.queue or "",
             status=status,
             parameters=new.plain,
@@ -151,7 +155,7 @@ def executions_create(requests: list[NewExecution]) -> list[Execution]:
             item_index=new.item_index,
             attempt=new.attempt,
             not_before=now + timedelta(seconds=new.delay) if delayed else None,
-            scheduled_at=now if dispatched else None,
+            scheduled_at=now if status == Status.SCHEDULED else None,
             dispatched_at=now if dispatched else None,
             dispatch_count=1 if dispatched else 0,
         ))
@@ -169,16 +173,24 @@ def executions_create(requests: list[NewExecution]) -> list[Execution]:
         ExecutionHistory.objects.bulk_create(history)
         for execution in created:
             signals.emit(STATUS_CHANGED, execution_id=execution.pk, status=execution.status, previous="")
-        _send_on_commit([(e.pk, e.queue) for e in created if e.status == Status.SCHEDULED])
+        send_many_on_commit([_message(e) for e in created if e.dispatched_at is not None])
         for execution in created:
-            if execution.status == Status.REQUESTED:
+            if execution.status == Status.REQUESTED and execution.dispatched_at is None:
                 _run_without_worker(execution)
     return created
 
 
-def _send_on_commit(messages: list[tuple[int, str]]) -> None:
-    if messages:
-        transaction.on_commit(lambda: [send_task(RUN_TASK, [pk], queue=queue) for pk, queue in messages])
+def _driven(runner_type: str) -> bool:
+    """Run by a higher app on the executor (a workflow), not by a worker."""
+    return getattr(runner_registry.get(runner_type), "launch", None) is not None
+
+
+def _message(execution: Execution) -> tuple[str, list[Any], str]:
+    """The message that moves a dispatched execution on: to its runtime's workers
+    when scheduled, to the executor when a driven runner must launch it."""
+    if execution.status == Status.SCHEDULED:
+        return RUN_TASK, [execution.pk], execution.queue
+    return LAUNCH_TASK, [execution.pk], EXECUTOR_QUEUE
 
 
 def execution_request(**kwargs: Any) -> Execution:
@@ -194,12 +206,17 @@ def executions_release_delayed(limit: int = 500) -> int:
     now = timezone.now()
     released = 0
     due = Execution.objects.filter(status=Status.DELAYED, not_before__lte=now).order_by("not_before")
-    for pk, queue in due.values_list("pk", "queue")[:limit]:
+    for pk, queue, runner_type in due.values_list("pk", "queue", "runner_type")[:limit]:
         with transaction.atomic():
             if queue:
                 if transition(pk, to=Status.SCHEDULED, expected=Status.DELAYED, reason="start time reached",
                               scheduled_at=now, dispatched_at=now, dispatch_count=1):
-                    _send_on_commit([(pk, queue)])
+                    send_on_commit(RUN_TASK, [pk], queue=queue)
+                    released += 1
+            elif _driven(runner_type):
+                if transition(pk, to=Status.REQUESTED, expected=Status.DELAYED, reason="start time reached",
+                              dispatched_at=now, dispatch_count=1):
+                    send_on_commit(LAUNCH_TASK, [pk], queue=EXECUTOR_QUEUE)
                     released += 1
             elif transition(pk, to=Status.REQUESTED, expected=Status.DELAYED, reason="start time reached"):
                 _run_without_worker(Execution.objects.get(pk=pk))
@@ -207,14 +224,20 @@ def executions_release_delayed(limit: int = 500) -> int:
     return released
 
 
+def execution_launch(*, execution_id: int) -> bool:
+    """Launch a requested execution of a driven runner (a workflow) on the executor.
+    Safe to run twice: the row is locked and only a `requested` one is launched."""
+    with transaction.atomic():
+        execution = Execution.objects.select_for_update().filter(pk=execution_id, status=Status.REQUESTED).first()
+        if execution is None:
+            return False
+        runner_registry.get(execution.runner_type).launch(execution)
+    return True
+
+
 def _run_without_worker(execution: Execution) -> None:
-    """Runners without a queue (noop; later workflow and inquiry) start here."""
+    """Runners with neither a queue nor a launch (noop) complete right here."""
     runner = runner_registry.get(execution.runner_type)
-    launch = getattr(runner, "launch", None)
-    if launch is not None:
-        launch(execution)
-        execution.refresh_from_db()
-        return
     transition(execution.pk, to=Status.SCHEDULED, expected=Status.REQUESTED, scheduled_at=timezone.now())
     transition(execution.pk, to=Status.RUNNING, expected=Status.SCHEDULED, started_at=timezone.now())
     outcome = runner.run(None)  # type: ignore[arg-type]
@@ -226,13 +249,17 @@ def _run_without_worker(execution: Execution) -> None:
 
 
 def execution_redispatch(*, execution_id: int) -> bool:
-    """Send a scheduled execution's message again (its first one may be lost)."""
-    row = Execution.objects.filter(pk=execution_id, status=Status.SCHEDULED).values("queue").first()
-    if row is None or not row["queue"]:
+    """Send a dispatched execution's message again (its first one may be lost): a
+    scheduled one to its workers, a requested one of a driven runner to the executor."""
+    execution = (
+        Execution.objects.filter(pk=execution_id, status__in=WAITING, dispatched_at__isnull=False)
+        .only("pk", "status", "queue", "runner_type")
+        .first()
+    )
+    if execution is None or (execution.status == Status.SCHEDULED and not execution.queue):
         return False
-    from django.db.models import F
-
-    Execution.objects.filter(pk=execution_id, status=Status.SCHEDULED).update(
+    Execution.objects.filter(pk=execution_id, status=execution.status).update(
         dispatched_at=timezone.now(), dispatch_count=F("dispatch_count") + 1
     )
-    return send_task(RUN_TASK, [execution_id], queue=row["queue"])
+    name, args, queue = _message(execution)
+    return send_task(name, args, queue=queue)

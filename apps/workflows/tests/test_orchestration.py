@@ -15,7 +15,7 @@ from apps.executions.choices import Status
 from apps.executions.models import Execution
 from apps.executions.services.cancel import execution_cancel
 from apps.executions.services.reaper import executions_reap
-from apps.executions.services.requests import execution_request
+from apps.executions.services.requests import execution_launch, execution_request
 from apps.executions.services.transitions import transition
 from apps.packs.errors import PackLoadError
 from apps.packs.services import pack_register
@@ -67,6 +67,16 @@ def pack(tmp_path):
     return pack_register(path=write_pack(tmp_path / "ops"))
 
 
+def start(**parameters) -> Execution:
+    """Request the workflow, then launch it as the executor does on its message."""
+    workflow = execution_request(action="ops.flow", parameters=parameters)
+    assert workflow.status == Status.REQUESTED and not children(workflow.pk)
+    assert execution_launch(execution_id=workflow.pk)
+    assert not execution_launch(execution_id=workflow.pk)  # a duplicated message does nothing
+    workflow.refresh_from_db()
+    return workflow
+
+
 def children(workflow_id: int, **filters) -> list[Execution]:
     return list(Execution.objects.filter(parent_id=workflow_id, **filters).order_by("task_run"))
 
@@ -97,7 +107,7 @@ def test_registration_names_the_file_the_task_and_the_field(tmp_path):
 def test_with_items_runs_with_concurrency_and_collects_results_across_restores(pack):
     """Two items at a time; each finished child advances the workflow from its stored
     state; the item results come back in item order from the children's rows."""
-    workflow = execution_request(action="ops.flow", parameters={})
+    workflow = start()
     assert workflow.status == Status.RUNNING
     first = children(workflow.pk)
     assert [(c.task_name, c.item_index, c.parameters) for c in first] == [
@@ -117,7 +127,7 @@ def test_with_items_runs_with_concurrency_and_collects_results_across_restores(p
 
 
 def test_a_failed_task_fails_the_workflow_once_its_siblings_finish(pack):
-    workflow = execution_request(action="ops.flow", parameters={"regions": ["eu"]})
+    workflow = start(regions=["eu"])
     finish(children(workflow.pk)[0], status=Status.FAILED)
     workflow.refresh_from_db()
     assert workflow.status == Status.FAILED
@@ -126,14 +136,14 @@ def test_a_failed_task_fails_the_workflow_once_its_siblings_finish(pack):
 
 def test_advancing_twice_applies_a_completion_once(pack):
     """A duplicated advancement message changes nothing."""
-    workflow = execution_request(action="ops.flow", parameters={"regions": ["eu"]})
+    workflow = start(regions=["eu"])
     finish(children(workflow.pk)[0], result="ok")
     workflow_advance(execution_id=workflow.pk)
     assert len(children(workflow.pk, task_name="report")) == 1
 
 
 def test_cancel_cascades_to_active_children(pack):
-    workflow = execution_request(action="ops.flow", parameters={})
+    workflow = start()
     execution_cancel(execution_id=workflow.pk)
     assert {c.status for c in children(workflow.pk)} == {Status.CANCELED}
     workflow_advance(execution_id=workflow.pk)
@@ -145,7 +155,24 @@ def test_cancel_cascades_to_active_children(pack):
 def test_the_reaper_leaves_running_workflows_alone(pack, settings):
     """A workflow has no worker and no heartbeat: the reaper must not abandon it."""
     settings.ATTUNE_LEASE_TIMEOUT = 0
-    workflow = execution_request(action="ops.flow", parameters={})
+    workflow = start()
     executions_reap()
     workflow.refresh_from_db()
     assert workflow.status == Status.RUNNING
+
+
+def test_a_lost_launch_message_is_sent_to_the_executor_again(pack, settings, monkeypatch):
+    """The workflow waits `requested` for the executor; if that message is lost, the
+    reaper sends it again."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from apps.executions.services import requests
+
+    sent = []
+    monkeypatch.setattr(requests, "send_task", lambda name, args, *, queue: sent.append((name, args, queue)) or True)
+    workflow = execution_request(action="ops.flow", parameters={})
+    Execution.objects.filter(pk=workflow.pk).update(dispatched_at=timezone.now() - timedelta(seconds=60))
+    assert executions_reap().redispatched == 1
+    assert sent == [("executions.launch", [workflow.pk], "attune.executor")]
