@@ -133,14 +133,11 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--timeout", type=float, default=30.0, help="per event")
     ap.add_argument("--json", help="write the figures to this file")
     ap.add_argument("--no-machine", action="store_true")
-    ap.add_argument("--experiment-reuse-db", action="store_true",
-                    help="EXPERIMENT: workers keep DB connections between tasks (bench/celery_reuse_db.py)")
     args = ap.parse_args(argv)
 
     if not args.no_machine:
         common.print_machine(common.machine_info())
-    plat = bp.BenchPlatform(action_workers=args.action_workers, threads=args.threads,
-                            reuse_db=args.experiment_reuse_db)
+    plat = bp.BenchPlatform(action_workers=args.action_workers, threads=args.threads)
     try:
         t = time.time()
         plat.prepare()
@@ -179,9 +176,6 @@ def main(argv: list[str] | None = None) -> dict:
         print(f"  new PostgreSQL connections per event: {res['pg_sessions_per_event']:.2f}")
     if res["failures"]:
         print(f"  {len(res['failures'])} execution(s) did not succeed, e.g. {res['failures'][:3]}")
-    res["experiment_reuse_db"] = args.experiment_reuse_db
-    if args.experiment_reuse_db:
-        print("  ** EXPERIMENT: workers kept their DB connections between tasks (not the platform's behaviour) **")
     common.write_json(args.json, res)
     return res
 

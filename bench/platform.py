@@ -70,16 +70,12 @@ class BenchPlatform:
         extra_env: dict[str, str] | None = None,
         python: str = sys.executable,
         ready_timeout: float = 90.0,
-        reuse_db: bool = False,
     ) -> None:
-        """`reuse_db`: an experiment, not the platform's behaviour: the Celery workers
-        keep their database connections between tasks (bench/celery_reuse_db.py)."""
         self.action_workers = action_workers
         self.threads = threads
         self.with_scheduler = scheduler
         self.python = python
         self.ready_timeout = ready_timeout
-        self.reuse_db = reuse_db
         self.home = tempfile.mkdtemp(prefix="attune-bench-home-")
         stamp = time.strftime("%Y%m%d-%H%M%S")
         self.log_dir = Path(log_dir or Path(common.RESULTS_DIR) / "logs" / f"{stamp}-{os.getpid()}")
@@ -114,7 +110,7 @@ class BenchPlatform:
 
     def start(self) -> None:
         py = self.python
-        CELERY = ["-m", "bench.celery_reuse_db" if self.reuse_db else "celery", *CELERY_ARGS]
+        CELERY = ["-m", "celery", *CELERY_ARGS]
         self._start("executor", [py, *CELERY, "-Q", "attune.executor", "-P", "solo", "-n", "executor@%h"])
         for i in range(self.action_workers):
             self._start(f"actions{i}", [py, *CELERY, "-Q", SHELL_QUEUE, "-P", "threads", "-c", str(self.threads),

@@ -66,8 +66,6 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--floor-duration", type=float, default=20.0, help="floor throughput run, seconds")
     ap.add_argument("--max-backlog", type=int, default=300)
     ap.add_argument("--no-fsync", action="store_true", help="skip pg_test_fsync (saves ~16 s)")
-    ap.add_argument("--experiment-reuse-db", action="store_true",
-                    help="EXPERIMENT: platform workers keep DB connections between tasks")
     ap.add_argument("--wait-quiet", type=float, default=120.0,
                     help="before each script, wait up to this many seconds for other work on the box to stop")
     ap.add_argument("--summary-of", metavar="DIR", help="only print the summary of an earlier run (its JSON dir)")
@@ -79,7 +77,7 @@ def main(argv: list[str] | None = None) -> None:
             return json.load(open(path)) if os.path.exists(path) else None
         run = load("run") or {}
         summarize(args.summary_of, run.get("machine", {}), load("floor"), load("latency"), load("throughput"),
-                  run.get("commands", []), run.get("max_backlog", args.max_backlog), run.get("experiment_reuse_db", False))
+                  run.get("commands", []), run.get("max_backlog", args.max_backlog))
         return
 
     stamp = time.strftime("%Y%m%d-%H%M%S")
@@ -90,24 +88,22 @@ def main(argv: list[str] | None = None) -> None:
     machine["load average at start"] = common.loadavg()
     common.print_machine(machine)
 
-    exp = ["--experiment-reuse-db"] if args.experiment_reuse_db else []
     backlog = ["--max-backlog", str(args.max_backlog)]
     floor, c1, t1 = run_script("floor", ["--runs", str(args.runs), "--warmup", str(args.warmup),
                                          "--duration", f"{args.floor_duration:g}", *backlog],
                                os.path.join(out_dir, "floor.json"), args.wait_quiet)
-    lat, c2, t2 = run_script("latency", ["--runs", str(args.runs), "--warmup", str(args.warmup), *exp],
+    lat, c2, t2 = run_script("latency", ["--runs", str(args.runs), "--warmup", str(args.warmup)],
                              os.path.join(out_dir, "latency.json"), args.wait_quiet)
-    tp, c3, t3 = run_script("throughput", ["--duration", f"{args.duration:g}", *backlog, *exp],
+    tp, c3, t3 = run_script("throughput", ["--duration", f"{args.duration:g}", *backlog],
                             os.path.join(out_dir, "throughput.json"), args.wait_quiet)
     commands = [(c1, t1), (c2, t2), (c3, t3)]
     common.write_json(os.path.join(out_dir, "run.json"), {
-        "machine": machine, "commands": commands, "max_backlog": args.max_backlog,
-        "experiment_reuse_db": args.experiment_reuse_db})
-    summarize(out_dir, machine, floor, lat, tp, commands, args.max_backlog, args.experiment_reuse_db)
+        "machine": machine, "commands": commands, "max_backlog": args.max_backlog})
+    summarize(out_dir, machine, floor, lat, tp, commands, args.max_backlog)
 
 
 def summarize(out_dir: str, machine: dict, floor: dict | None, lat: dict | None, tp: dict | None,
-              commands: list, max_backlog: int, experiment_reuse_db: bool) -> None:
+              commands: list, max_backlog: int) -> None:
     stamp = os.path.basename(out_dir)
     def cpu_total(res: dict | None, per_key: str) -> float:
         cpu = _get(res, "cpu_s", default=None)
@@ -140,8 +136,6 @@ def summarize(out_dir: str, machine: dict, floor: dict | None, lat: dict | None,
 
     print(f"\n{'=' * 100}\nSummary ({stamp}; JSON in {os.path.relpath(out_dir, common.ROOT)})")
     common.print_machine(machine)
-    if experiment_reuse_db:
-        print("** EXPERIMENT: the platform's workers kept their DB connections between tasks **")
     head = f"  {'metric':<42} {'platform':>12} {'floor':>12} {'ratio':>10}  {'target':<22} verdict"
     print("\n" + head + "\n  " + "-" * (len(head) - 2))
     for i, (metric, plat, flo, unit, target, higher) in enumerate(rows):

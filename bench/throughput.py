@@ -235,14 +235,11 @@ def main(argv: list[str] | None = None) -> dict:
     ap.add_argument("--warmup-events", type=int, default=100)
     ap.add_argument("--json", help="write the figures to this file")
     ap.add_argument("--no-machine", action="store_true")
-    ap.add_argument("--experiment-reuse-db", action="store_true",
-                    help="EXPERIMENT: workers keep DB connections between tasks (bench/celery_reuse_db.py)")
     args = ap.parse_args(argv)
 
     if not args.no_machine:
         common.print_machine(common.machine_info())
-    plat = bp.BenchPlatform(action_workers=args.action_workers, threads=args.threads,
-                            reuse_db=args.experiment_reuse_db)
+    plat = bp.BenchPlatform(action_workers=args.action_workers, threads=args.threads)
     try:
         t = time.time()
         plat.prepare()
@@ -255,9 +252,6 @@ def main(argv: list[str] | None = None) -> dict:
     finally:
         plat.stop()
     report(res)
-    res["experiment_reuse_db"] = args.experiment_reuse_db
-    if args.experiment_reuse_db:
-        print("  ** EXPERIMENT: workers kept their DB connections between tasks (not the platform's behaviour) **")
     common.write_json(args.json, res)
     return res
 

@@ -80,6 +80,11 @@ def event_create(
 # Events are processed in batches when they queue up: one transaction, one bulk write
 # per table and one commit for up to this many, instead of one of each per event.
 BATCH = 50
+# What matching, rendering and requesting read of a rule, its pack and its action.
+_RULE_FIELDS = (
+    "ref", "name", "criteria", "conditions", "action_params", "action_ref", "pack__ref", "pack__config",
+    "action__ref", "action__parameters", "action__runner_type", "action__timeout", "action__enabled",
+)
 # Event ids this process has processed (committed): the messages of events handled in
 # another event's batch are then answered without touching the database.
 _recently_processed: OrderedDict[int, None] = OrderedDict()
@@ -110,7 +115,8 @@ def event_process(*, event_id: int) -> list[Event]:
             if key not in rules_by_trigger:
                 rules_by_trigger[key] = list(
                     Rule.objects.filter(trigger_id=event.trigger_id, trigger_key=event.trigger_key, enabled=True)
-                    .select_related("pack", "action__pack")
+                    .select_related("pack", "action")
+                    .only(*_RULE_FIELDS)
                     .order_by("ref")
                 )
             for rule in rules_by_trigger[key]:
