@@ -130,3 +130,24 @@ def split_secrets(values: Mapping[str, Any], secrets: frozenset[str]) -> tuple[d
 
 def mask(values: Mapping[str, Any], secrets: frozenset[str] | set[str]) -> dict[str, Any]:
     return {k: (MASK if k in secrets and v is not None else v) for k, v in values.items()}
+
+
+def mask_text(text: str, secrets: list[str]) -> str:
+    """`text` with every occurrence of a secret value replaced by MASK."""
+    for value in secrets:
+        if value and value in text:
+            text = text.replace(value, MASK)
+    return text
+
+
+def mask_values(value: Any, secrets: list[str]) -> Any:
+    """mask_text applied to every string inside a JSON value."""
+    if not secrets:
+        return value
+    if isinstance(value, str):
+        return mask_text(value, secrets)
+    if isinstance(value, list):
+        return [mask_values(v, secrets) for v in value]
+    if isinstance(value, dict):
+        return {k: mask_values(v, secrets) for k, v in value.items()}
+    return value

@@ -5,6 +5,7 @@ the children that finished, starts the runs it asks for, and saves it again."""
 from __future__ import annotations
 
 import logging
+import math
 from collections import OrderedDict
 from functools import lru_cache
 from typing import Any
@@ -13,16 +14,20 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
+from apps.core.crypto import decrypt_json, encrypt_json
 from apps.core.dispatch import EXECUTOR_QUEUE, send_on_commit
 from apps.core.errors import Conflict, DomainError
+from apps.core.schemas import MASK, mask_values
 from apps.executions.choices import TERMINAL, Status
 from apps.executions.models import Execution
 from apps.executions.services.cancel import execution_cancel, execution_pause, execution_resume
 from apps.executions.services.requests import (
+    NewExecution,
     action_resolve,
     execution_prepare,
     executions_create,
     parameters_full,
+    secret_values,
 )
 from apps.executions.services.transitions import transition
 
@@ -74,17 +79,41 @@ def _item_results(parent_id: int):
     return load
 
 
-@lru_cache(maxsize=256)
-def _spec(workflow_id: int, file: str):
+def _spec(workflow: WorkflowExecution):
     """A running workflow's graph never changes (it is copied when the workflow
-    starts), and parsing it costs milliseconds: it is parsed once per process."""
+    starts), and parsing it costs milliseconds: it is parsed once per process. The
+    creation time is part of the key: an id can come back after a rollback (SQLite)."""
+    return _parsed(workflow.pk, workflow.created_at, workflow.file)
+
+
+@lru_cache(maxsize=256)
+def _parsed(workflow_id: int, created_at: Any, file: str):
     definition = WorkflowExecution.objects.filter(pk=workflow_id).values_list("definition", flat=True).get()
     return parse_workflow(definition, file=file)
 
 
 def _restore(workflow: WorkflowExecution) -> Conductor:
-    spec = _spec(workflow.pk, workflow.file)
-    return Conductor.from_state(spec, workflow.state, item_results=_item_results(workflow.execution_id))
+    spec = _spec(workflow)
+    return Conductor.from_state(spec, _unseal(workflow), item_results=_item_results(workflow.execution_id))
+
+
+# A workflow given secret parameters keeps its conductor state (which holds the
+# parameters and the rendered inputs of its runs) encrypted, and shows its variables,
+# output and errors with the secret values masked.
+_SEALED = "sealed"
+
+
+def _seal(workflow: WorkflowExecution, state: dict[str, Any], secrets: list[str]) -> dict[str, Any]:
+    if not secrets:
+        return state
+    return {_SEALED: encrypt_json(state, aad=f"workflow:{workflow.pk}:state")}
+
+
+def _unseal(workflow: WorkflowExecution) -> dict[str, Any]:
+    state = workflow.state
+    if isinstance(state, dict) and set(state) == {_SEALED}:
+        return decrypt_json(state[_SEALED], aad=f"workflow:{workflow.pk}:state")
+    return state
 
 
 def _user(execution: Execution):
@@ -105,7 +134,7 @@ def workflow_launch(execution: Execution) -> None:
     workflow = WorkflowExecution.objects.create(
         execution=execution, definition=definition.data, file=definition.file, state={},
     )
-    conductor = Conductor(_spec(workflow.pk, workflow.file), parameters_full(execution),
+    conductor = Conductor(_spec(workflow), parameters_full(execution),
                           context=_context(execution))
     runs = conductor.start()
     _apply(workflow, execution, conductor, runs, current=Status.RUNNING)
@@ -116,17 +145,20 @@ def _spawn(parent: Execution, conductor: Conductor, runs: list) -> None:
     the action refuses fails at once, which may ask for more runs."""
     actions: dict[str, Any] = {}  # a with_items fan-out resolves its action once
     user = _user(parent)
+    secrets = secret_values(parent)
     while runs:
         prepared, failed = [], []
         for run in runs:
             try:
                 if run.action not in actions:
                     actions[run.action] = action_resolve(run.action)
-                prepared.append(execution_prepare(
+                new = execution_prepare(
                     action=actions[run.action], parameters=run.input, user=user, parent=parent,
-                    timeout=int(run.timeout) if run.timeout else None, task_name=run.task, task_run=run.run_id,
-                    item_index=run.item_index, attempt=run.attempt, delay=run.delay or 0.0,
-                ))
+                    timeout=math.ceil(run.timeout) if run.timeout else None, task_name=run.task,
+                    task_run=run.run_id, item_index=run.item_index, attempt=run.attempt, delay=run.delay or 0.0,
+                )
+                _keep_secret(new, secrets)
+                prepared.append(new)
             except DomainError as exc:
                 failed.append((run.run_id, str(exc)))
         if prepared:
@@ -136,21 +168,33 @@ def _spawn(parent: Execution, conductor: Conductor, runs: list) -> None:
             runs.extend(conductor.complete(run_id, "failed", {"error": message}))
 
 
+def _keep_secret(new: NewExecution, secrets: list[str]) -> None:
+    """A child input that carries one of the workflow's secrets is kept secret too
+    (encrypted, shown masked), whatever the child action's schema says."""
+    if not secrets:
+        return
+    for name, value in list(new.plain.items()):
+        if value != MASK and mask_values(value, secrets) != value:
+            new.hidden[name] = value
+            new.plain[name] = MASK
+
+
 def _apply(workflow: WorkflowExecution, parent: Execution, conductor: Conductor, runs: list, *,
            current: str | None = None) -> None:
     """Start the runs, save the conductor, and bring the parent's status in line.
     `current` is the parent's status as the caller read it, if it did."""
     _spawn(parent, conductor, runs)
-    workflow.state = conductor.to_state()
+    secrets = secret_values(parent)
+    workflow.state = _seal(workflow, conductor.to_state(), secrets)
     workflow.status = conductor.status
-    workflow.variables = conductor.variables
-    workflow.output = conductor.output
-    workflow.errors = conductor.errors
+    workflow.variables = mask_values(conductor.variables, secrets)
+    workflow.output = mask_values(conductor.output, secrets)
+    workflow.errors = mask_values(conductor.errors, secrets)
     workflow.save(update_fields=["state", "status", "variables", "output", "errors", "updated_at"])
-    _sync_parent(parent.pk, conductor, current)
+    _sync_parent(parent.pk, conductor, current, workflow)
 
 
-def _sync_parent(parent_id: int, conductor: Conductor, current: str | None) -> None:
+def _sync_parent(parent_id: int, conductor: Conductor, current: str | None, workflow: WorkflowExecution) -> None:
     target = _PARENT_STATUS.get(conductor.status, Status.RUNNING)
     for _ in range(2):  # a status read earlier may have changed meanwhile: read it again once
         if current is None:
@@ -159,8 +203,8 @@ def _sync_parent(parent_id: int, conductor: Conductor, current: str | None) -> N
             return
         fields: dict[str, Any] = {}
         if target in TERMINAL:
-            fields = {"result": conductor.output,
-                      "error": "; ".join(e.get("message", str(e)) for e in conductor.errors)}
+            fields = {"result": workflow.output,
+                      "error": "; ".join(e.get("message", str(e)) for e in workflow.errors)}
         expected = current
         if target == Status.RUNNING and current == Status.PAUSED:
             if not transition(parent_id, to=Status.RESUMING, expected=current):
@@ -188,7 +232,8 @@ def on_execution_status_changed(*, execution_id: int, status: str, previous: str
 
 
 # The parent's fields an advancement needs (its row is read with the workflow's).
-_PARENT_FIELDS = ("execution__id", "execution__status", "execution__user", "execution__root")
+_PARENT_FIELDS = ("execution__id", "execution__status", "execution__user", "execution__root",
+                  "execution__secret_parameters")
 
 
 # Children whose completion this process has applied (committed). One advancement
@@ -215,7 +260,7 @@ def workflow_advance(*, execution_id: int, child_id: int | None = None) -> None:
         workflow = (
             WorkflowExecution.objects.select_for_update(of=("self",))
             .select_related("execution")
-            .only("id", "status", "state", "file", "execution_id", *_PARENT_FIELDS)
+            .only("id", "status", "state", "file", "created_at", "execution_id", *_PARENT_FIELDS)
             .filter(execution_id=execution_id)
             .first()
         )

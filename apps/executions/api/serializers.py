@@ -72,7 +72,7 @@ class ExecutionSerializer(ExecutionListSerializer):
         rows = obj.children.order_by("id").values(
             "id", "action_ref", "status", "task_name", "item_index", "attempt", "created_at", "finished_at"
         )[:CHILDREN_SHOWN]
-        return [{**row, "action": row.pop("action_ref")} for row in rows]
+        return [{"action": row.pop("action_ref"), **row} for row in rows]
 
     def to_representation(self, instance: Execution) -> dict[str, Any]:
         data = super().to_representation(instance)

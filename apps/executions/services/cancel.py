@@ -39,7 +39,8 @@ def execution_cancel(*, execution_id: int, reason: str = "canceled by request") 
             raise Conflict(f"execution {execution_id} already finished ({execution.status})")
         if execution.status == Status.CANCELING:
             return execution
-        hook = _hook(execution, "cancel")
+        # A driven execution (workflow) not launched yet has nothing to cascade to.
+        hook = _hook(execution, "cancel") if execution.status not in (Status.REQUESTED, Status.DELAYED) else None
         if hook is not None:
             hook(execution, reason)
         elif execution.status in _NOT_ON_WORKER:

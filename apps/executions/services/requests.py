@@ -60,10 +60,21 @@ def parameters_prepare(action: Action, parameters: Any) -> tuple[dict[str, Any],
     return plain, hidden
 
 
+def parameters_secret(execution: Execution) -> dict[str, Any]:
+    """The secret parameter values, decrypted: only for running or re-running."""
+    if not execution.secret_parameters:
+        return {}
+    return decrypt_json(execution.secret_parameters, aad=secret_aad(execution.pk)) or {}
+
+
+def secret_values(execution: Execution) -> list[str]:
+    """The values to mask wherever this execution's output or data is shown."""
+    return [str(value) for value in parameters_secret(execution).values() if value not in (None, "")]
+
+
 def parameters_full(execution: Execution) -> dict[str, Any]:
     """Every parameter value in clear: only for running the action or re-running it."""
-    hidden = decrypt_json(execution.secret_parameters, aad=secret_aad(execution.pk)) if execution.secret_parameters else {}
-    return {**execution.parameters, **(hidden or {})}
+    return {**execution.parameters, **parameters_secret(execution)}
 
 
 def queue_for(action: Action) -> str | None:

@@ -11,20 +11,19 @@ import uuid
 from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from apps.core.schemas import MASK, secret_names
+from apps.core.schemas import mask_text, mask_values
 
 from ..choices import Status
 from ..models import Execution, ExecutionOutput
 from ..runners import base as runner_registry
 from ..runners.base import Job, RunOutcome
 from . import fastpath, tokens
-from .requests import parameters_full
+from .requests import parameters_secret
 from .transitions import transition
 from .workers import LocalWorker
 
@@ -91,25 +90,6 @@ class _OutputSink:
             ExecutionOutput.objects.bulk_create(chunks, ignore_conflicts=True)
 
 
-def mask_text(text: str, secrets: list[str]) -> str:
-    for value in secrets:
-        if value and value in text:
-            text = text.replace(value, MASK)
-    return text
-
-
-def _mask_value(value: Any, secrets: list[str]) -> Any:
-    if not secrets:
-        return value
-    if isinstance(value, str):
-        return mask_text(value, secrets)
-    if isinstance(value, list):
-        return [_mask_value(v, secrets) for v in value]
-    if isinstance(value, dict):
-        return {k: _mask_value(v, secrets) for k, v in value.items()}
-    return value
-
-
 def _environment(execution: Execution, token: str, artifacts: Path) -> dict[str, str]:
     env = {
         "ATTUNE_ACTION": execution.action_ref,
@@ -134,8 +114,11 @@ def execution_run(*, execution_id: int, worker: LocalWorker) -> str | None:
         return None
     execution, lease, token = claim
     action = execution.action
-    params = parameters_full(execution)
-    secrets = [str(params[name]) for name in secret_names(action.parameters if action else {}) if params.get(name)]
+    hidden = parameters_secret(execution)
+    params = {**execution.parameters, **hidden}
+    # Every value kept secret is masked in what the run leaves behind: those the
+    # action's schema declares secret and those a workflow passed on from its own.
+    secrets = [str(value) for value in hidden.values() if value not in (None, "")]
     artifacts = Path(settings.ATTUNE_ARTIFACTS_DIR) / str(execution_id)
     work_dir: Path | None = None
     sink = _OutputSink(execution_id, settings.ATTUNE_OUTPUT_FLUSH_INTERVAL, secrets)
@@ -196,7 +179,7 @@ def execution_finish(*, execution_id: int, lease: str, outcome: RunOutcome, sink
         datetime.fromtimestamp(outcome.spawned_at, tz=UTC) if outcome.spawned_at else None
     )
     fields = {
-        "result": _mask_value(outcome.result, secrets),
+        "result": mask_values(outcome.result, secrets),
         "stdout": mask_text(outcome.stdout, secrets),
         "stderr": mask_text(outcome.stderr, secrets),
         "stdout_truncated": outcome.stdout_truncated,

@@ -5,6 +5,7 @@ hand here; tests/e2e/test_workflows.py runs the same on real workers."""
 
 from __future__ import annotations
 
+import json
 import textwrap
 from pathlib import Path
 
@@ -176,3 +177,51 @@ def test_a_lost_launch_message_is_sent_to_the_executor_again(pack, settings, mon
     Execution.objects.filter(pk=workflow.pk).update(dispatched_at=timezone.now() - timedelta(seconds=60))
     assert executions_reap().redispatched == 1
     assert sent == [("executions.launch", [workflow.pk], "attune.executor")]
+
+
+SECRET_FLOW = """
+    version: 1.0
+    input: [token]
+    vars: [{header: null}]
+    tasks:
+      use:
+        action: ops.step
+        input: {name: "Bearer {{ parameters.token }}"}
+        next:
+          - publish: [{header: "Bearer {{ parameters.token }}"}]
+    output:
+      header: "{{ workflow.header }}"
+"""
+
+
+def test_secret_parameters_stay_secret_in_the_state_the_children_and_the_output(tmp_path):
+    """The workflow's state is stored encrypted, a child input carrying the secret is
+    kept secret, and variables and output show it masked."""
+    pack_register(path=settings.BASE_DIR / "packs" / "core")
+    root = write_pack(tmp_path / "ops", SECRET_FLOW)
+    (root / "actions" / "flow.yaml").write_text(
+        "name: flow\nrunner_type: orquesta\nentry_point: workflows/flow.yaml\n"
+        "parameters: {token: {type: string, secret: true, required: true}}\n")
+    pack_register(path=root)
+    secret = "s3cr3t-canary-value"
+    workflow = execution_request(action="ops.flow", parameters={"token": secret})
+    execution_launch(execution_id=workflow.pk)
+    workflow.refresh_from_db()
+    assert children(workflow.pk), (workflow.status, workflow.error)
+    child = children(workflow.pk)[0]
+    assert child.parameters == {"name": "********"}
+    assert secret not in child.secret_parameters
+    finish(child, result=f"used Bearer {secret}")
+    workflow.refresh_from_db()
+    assert workflow.status == Status.SUCCEEDED
+    stored = WorkflowExecution.objects.get(execution=workflow)
+    rows = [stored.state, stored.variables, stored.output, stored.errors, workflow.result, workflow.parameters]
+    assert all(secret not in json.dumps(row) for row in rows), rows
+    assert stored.output == {"header": "Bearer ********"}
+
+
+def test_canceling_a_workflow_not_launched_yet_cancels_it(pack):
+    workflow = execution_request(action="ops.flow", parameters={})
+    assert execution_cancel(execution_id=workflow.pk).status == Status.CANCELED
+    assert not execution_launch(execution_id=workflow.pk)
+    assert not children(workflow.pk)
