@@ -111,7 +111,8 @@ def load_for_simulation(path: str | Path) -> tuple[WorkflowSpec, dict[str, Any]]
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise WorkflowSpecError([SpecError(str(path), "", "", f"cannot read the file: {exc}")]) from exc
-    if not (isinstance(data, dict) and "workflow_file" in data):
+    graph = graph_file_of(data)
+    if graph is None:
         return load_workflow(path), {}
     parameters = data.get("parameters") or {}
     if parameters.get("type") == "object" and isinstance(parameters.get("properties"), dict):
@@ -119,4 +120,21 @@ def load_for_simulation(path: str | Path) -> tuple[WorkflowSpec, dict[str, Any]]
     defaults = {
         name: schema["default"] for name, schema in parameters.items() if isinstance(schema, dict) and "default" in schema
     }
-    return load_workflow(path.parent / str(data["workflow_file"])), defaults
+    return load_workflow(path.parent / graph), defaults
+
+
+# Runner types of a workflow action (the platform's own names and StackStorm's).
+WORKFLOW_RUNNERS = frozenset({"workflow", "orquesta", "action-chain"})
+
+
+def graph_file_of(data: Any) -> str | None:
+    """The graph file a workflow action YAML names (`workflow_file:`, or StackStorm's
+    `entry_point:` with a workflow runner); None when `data` is not such an action."""
+    if not isinstance(data, dict):
+        return None
+    if data.get("workflow_file"):
+        return str(data["workflow_file"])
+    runner = str(data.get("runner_type") or data.get("runner") or "").lower()
+    if runner in WORKFLOW_RUNNERS and data.get("entry_point"):
+        return str(data["entry_point"])
+    return None

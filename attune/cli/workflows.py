@@ -135,7 +135,9 @@ def action_schema(path: str) -> dict[str, Any] | None:
         data = load_data(path, what="workflow")
     except CliError:
         return None  # unreadable or not YAML: load_for_simulation reports it with file and field
-    if not (isinstance(data, dict) and "workflow_file" in data):
+    from apps.workflows.simulate import graph_file_of
+
+    if graph_file_of(data) is None:
         return None
     parameters = data.get("parameters") or {}
     return parameters if isinstance(parameters, dict) else {}

@@ -341,3 +341,24 @@ def test_offline_commands_do_not_set_django_up(tmp_path):
                           env=env, cwd=tmp_path, timeout=120)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.splitlines()[-1]) == {"codes": [0, 0, 0, 0], "heavy": []}
+
+
+def test_a_stackstorm_action_naming_its_graph_in_entry_point(tmp_path):
+    """An orquesta action YAML with `entry_point:` is simulated and validated from its
+    graph, with its parameter defaults."""
+    (tmp_path / "workflows").mkdir()
+    (tmp_path / "workflows" / "greet.yaml").write_text(textwrap.dedent("""\
+        version: 1.0
+        input: [who]
+        tasks:
+          say:
+            action: core.echo
+            input: {message: "hi {{ parameters.who }}"}
+    """))
+    action = tmp_path / "greet.yaml"
+    action.write_text("name: greet\nrunner_type: orquesta\nentry_point: workflows/greet.yaml\n"
+                      "parameters: {who: {type: string, default: ops}}\n")
+    assert runner.invoke(app, ["workflow", "validate", str(action)]).exit_code == 0
+    answer = runner.invoke(app, ["workflow", "simulate", str(action), "--json"])
+    assert answer.exit_code == 0, answer.output
+    assert json.loads(answer.stdout)["tasks"][0]["input"] == {"message": "hi ops"}
