@@ -100,3 +100,22 @@ def test_pause_waits_for_running_tasks_and_resume_continues(running):
     assert done.status == "succeeded" and done.result == {"done": "succeeded"}
     pausing = client.post(f"/api/v1/executions/{done.children.first().pk}/pause/")
     assert pausing.status_code == 409
+
+
+def test_nested_workflow_survives_an_executor_killed_mid_run(running):
+    """A workflow whose task is a workflow; the executor is SIGKILLed while the inner
+    workflow's task runs and started again: both workflows finish, from their rows."""
+    client = admin_client(running.url)
+    outer_id = client.post("/api/v1/executions/", json={"action": "e2e.outer", "parameters": {"seconds": 3}}).json()["id"]
+    inner = wait_for(lambda: Execution.objects.filter(parent_id=outer_id, task_name="inner").first(),
+                     timeout=30, what="the inner workflow")
+    wait_for(lambda: Execution.objects.filter(parent_id=inner.pk, status="running").exists(),
+             timeout=30, what="the inner workflow's first task")
+    running.kill("executor")
+    running.executor()
+    done = wait_for(lambda: finished(outer_id), timeout=60, what="the outer workflow")
+    assert done.status == "succeeded", done.error
+    assert done.result == {"inner": {"done": "succeeded"}, "report": "inner said succeeded"}
+    assert Execution.objects.get(pk=inner.pk).status == "succeeded"
+    shown = client.get(f"/api/v1/executions/{outer_id}/").json()
+    assert [c["task_name"] for c in shown["children"]] == ["inner", "report"]
