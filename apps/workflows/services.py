@@ -190,7 +190,11 @@ def _apply(workflow: WorkflowExecution, parent: Execution, conductor: Conductor,
     workflow.variables = mask_values(conductor.variables, secrets)
     workflow.output = mask_values(conductor.output, secrets)
     workflow.errors = mask_values(conductor.errors, secrets)
-    workflow.save(update_fields=["state", "status", "variables", "output", "errors", "updated_at"])
+    workflow.updated_at = timezone.now()
+    WorkflowExecution.objects.filter(pk=workflow.pk).update(  # an UPDATE without save()'s machinery
+        state=workflow.state, status=workflow.status, variables=workflow.variables, output=workflow.output,
+        errors=workflow.errors, updated_at=workflow.updated_at,
+    )
     _sync_parent(parent.pk, conductor, current, workflow)
 
 

@@ -157,6 +157,12 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 if ATTUNE_BROKER_URL.startswith(("amqp://", "amqps://", "pyamqp://")):
     # RabbitMQ drops publishes silently under resource alarms unless confirms are on.
     CELERY_BROKER_TRANSPORT_OPTIONS["confirm_publish"] = True
+else:
+    # Redis: no unacked-message bookkeeping (two Redis transactions per message). The
+    # database is the ledger: a message lost with its worker before the claim is
+    # re-sent by the reaper (ATTUNE_REDISPATCH_AFTER), not by the broker after its
+    # visibility timeout.
+    CELERY_BROKER_TRANSPORT_OPTIONS["ack_emulation"] = False
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 # Celery's Django fixup closes every database connection around each task unless this
 # is set, which costs a new PostgreSQL connection per task. Workers keep theirs and
