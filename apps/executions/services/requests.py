@@ -153,7 +153,9 @@ def executions_create(requests: list[NewExecution]) -> list[Execution]:
             queue=new.queue or "",
             status=status,
             parameters=new.plain,
-            timeout=new.timeout or new.action.timeout or settings.ATTUNE_DEFAULT_ACTION_TIMEOUT,
+            # A driven execution (a workflow) is bounded by its tasks' timeouts, not its own.
+            timeout=None if _driven(runner_type) else (
+                new.timeout or new.action.timeout or settings.ATTUNE_DEFAULT_ACTION_TIMEOUT),
             user=new.user if getattr(new.user, "pk", None) else None,
             rule_ref=new.cause.rule_ref,
             trigger_ref=new.cause.trigger_ref,
