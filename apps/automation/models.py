@@ -99,11 +99,16 @@ class Enforcement(models.Model):
     """A rule matched an event. Exactly one per (event, rule)."""
 
     # (event, rule)'s unique index serves lookups by event.
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="enforcements", db_index=False)
+    # No database constraints to the event and the execution: both rows are locked or
+    # written in the same transaction, and each check would cost PostgreSQL a MultiXact
+    # (see ExecutionHistory.execution). The ORM does the cascades.
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="enforcements", db_index=False,
+                              db_constraint=False)
     rule = models.ForeignKey(Rule, on_delete=models.SET_NULL, null=True, related_name="enforcements", db_index=False)
     rule_ref = models.CharField(max_length=255)
     status = models.CharField(max_length=16, choices=EnforcementStatus.choices)
-    execution = models.ForeignKey(Execution, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    execution = models.ForeignKey(Execution, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                  db_constraint=False)
     # The rendered parameters, secrets masked (the execution keeps them encrypted).
     action_params = models.JSONField(default=dict, blank=True)
     error = models.TextField(blank=True)

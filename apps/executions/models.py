@@ -88,10 +88,11 @@ class Execution(models.Model):
                              db_index=False)
     context = models.JSONField(default=dict, blank=True)
 
+    # No database constraint on the links the hot path writes (see ExecutionHistory).
     parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="children",
-                               db_index=False)
+                               db_index=False, db_constraint=False)
     root = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="+",
-                             db_index=False)
+                             db_index=False, db_constraint=False)
     task_name = models.CharField(max_length=200, blank=True)
     # The workflow conductor's run id of this child (unique within its parent).
     task_run = models.PositiveIntegerField(null=True, blank=True)
@@ -139,7 +140,11 @@ class Execution(models.Model):
 class ExecutionHistory(models.Model):
     """One row per status change, in order."""
 
-    execution = models.ForeignKey(Execution, on_delete=models.CASCADE, related_name="history")
+    # No database-level constraint: its check locks the execution's row (FOR KEY SHARE)
+    # in the very transaction that changes its status, which costs PostgreSQL a
+    # MultiXact per row: the largest share of its time per execution, measured. The
+    # rows are written only by the services, and Django's ORM does the cascade.
+    execution = models.ForeignKey(Execution, on_delete=models.CASCADE, related_name="history", db_constraint=False)
     status = models.CharField(max_length=16, choices=Status.choices)
     previous = models.CharField(max_length=16, blank=True)
     at = models.DateTimeField()
@@ -154,7 +159,8 @@ class ExecutionOutput(models.Model):
     """Output captured while an action runs, as numbered chunks: a late reader loads
     what exists (`?after=<seq>`) and follows from there without gap or duplicate."""
 
-    execution = models.ForeignKey(Execution, on_delete=models.CASCADE, related_name="output")
+    execution = models.ForeignKey(Execution, on_delete=models.CASCADE, related_name="output",
+                                  db_constraint=False)  # see ExecutionHistory.execution
     seq = models.PositiveIntegerField()
     stream = models.CharField(max_length=6)
     data = models.TextField()
