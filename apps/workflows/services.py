@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 import math
-from collections import OrderedDict
 from functools import lru_cache
 from typing import Any
 
@@ -17,6 +16,7 @@ from django.utils import timezone
 from apps.core.crypto import decrypt_json, encrypt_json
 from apps.core.dispatch import EXECUTOR_QUEUE, send_on_commit
 from apps.core.errors import Conflict, DomainError
+from apps.core.recent import RecentIds
 from apps.core.schemas import MASK, mask_values
 from apps.executions.choices import TERMINAL, Status
 from apps.executions.models import Execution
@@ -244,15 +244,7 @@ _PARENT_FIELDS = ("execution__id", "execution__status", "execution__user", "exec
 # applies every child finished by then, so the messages of the others, which a large
 # with_items fan-out sends by the thousand, are answered without reading the
 # workflow's state.
-_applied: OrderedDict[int, None] = OrderedDict()
-_APPLIED_MAX = 100_000
-
-
-def _remember_applied(child_ids: list[int]) -> None:
-    for pk in child_ids:
-        _applied[pk] = None
-    while len(_applied) > _APPLIED_MAX:
-        _applied.popitem(last=False)
+_applied = RecentIds(100_000)
 
 
 def workflow_advance(*, execution_id: int, child_id: int | None = None) -> None:
@@ -287,7 +279,7 @@ def workflow_advance(*, execution_id: int, child_id: int | None = None) -> None:
         if applied:
             parent = workflow.execution
             _apply(workflow, parent, conductor, runs, current=parent.status)
-            transaction.on_commit(lambda: _remember_applied(applied))
+            transaction.on_commit(lambda: _applied.add(applied))
 
 
 def _locked(execution: Execution) -> tuple[WorkflowExecution, Conductor]:

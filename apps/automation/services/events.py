@@ -4,7 +4,6 @@ the executor: rules evaluated, one enforcement per matching rule, executions req
 from __future__ import annotations
 
 import logging
-from collections import OrderedDict
 from datetime import timedelta
 from typing import Any
 
@@ -17,6 +16,7 @@ from apps.core import schemas
 from apps.core.dispatch import EXECUTOR_QUEUE, send_on_commit, send_task
 from apps.core.errors import DomainError, InvalidInput
 from apps.core.expressions import ExpressionError
+from apps.core.recent import RecentIds
 from apps.executions.services.requests import Cause, NewExecution, execution_prepare, executions_create
 
 from ..choices import EnforcementStatus, EventStatus
@@ -87,8 +87,7 @@ _RULE_FIELDS = (
 )
 # Event ids this process has processed (committed): the messages of events handled in
 # another event's batch are then answered without touching the database.
-_recently_processed: OrderedDict[int, None] = OrderedDict()
-_RECENT_MAX = 10_000
+_recently_processed = RecentIds(10_000)
 
 
 def event_process(*, event_id: int) -> list[Event]:
@@ -133,15 +132,8 @@ def event_process(*, event_id: int) -> list[Event]:
         )
         for pk, rule_errors in errors.items():
             Event.objects.filter(pk=pk).update(status=EventStatus.PROCESSED, processed_at=now, rule_errors=rule_errors)
-        transaction.on_commit(lambda: _remember([e.pk for e in events]))
+        transaction.on_commit(lambda: _recently_processed.add([e.pk for e in events]))
     return events
-
-
-def _remember(event_ids: list[int]) -> None:
-    for pk in event_ids:
-        _recently_processed[pk] = None
-    while len(_recently_processed) > _RECENT_MAX:
-        _recently_processed.popitem(last=False)
 
 
 def _request(rule: Rule, event: Event, context: dict[str, Any]):
