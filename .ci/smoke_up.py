@@ -1,6 +1,7 @@
 """Smoke test of the README's first command, observed from outside: `make up` in a
 fresh ATTUNE_HOME prints an API token, hello-world executions appear through the API,
-and Ctrl-C (SIGINT) stops everything cleanly."""
+the README's workflow example (examples.rollout) succeeds, and Ctrl-C (SIGINT) stops
+everything cleanly."""
 
 from __future__ import annotations
 
@@ -39,6 +40,34 @@ def processes_of(home: str) -> list[int]:
         except OSError:
             continue
     return found
+
+
+def api(port: int, token: str, path: str, body: dict | None = None) -> dict:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/v1/{path}", headers={"Authorization": f"Bearer {token}",
+                                                          "Content-Type": "application/json"},
+        data=json.dumps(body).encode() if body is not None else None,
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.load(response)
+
+
+def run_rollout(port: int, token: str) -> str:
+    """The README's workflow example: examples.rollout succeeds with its output; ""
+    when it did, else what went wrong."""
+    execution = api(port, token, "executions/", {"action": "examples.rollout", "parameters": {"version": "1.4.2"}})
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        detail = api(port, token, f"executions/{execution['id']}/")
+        if detail["finished_at"]:
+            break
+        time.sleep(0.5)
+    else:
+        return "the rollout workflow did not finish within 60 s"
+    if detail["status"] != "succeeded" or detail["result"].get("deployed") != 3:
+        return f"the rollout workflow ended {detail['status']}: {detail['error']} {detail['result']}"
+    print(f"rollout workflow {detail['id']} succeeded with {len(detail['children'])} tasks: {detail['result']}")
+    return ""
 
 
 def main() -> int:
@@ -95,6 +124,10 @@ def main() -> int:
             return 1
         after_up = time.monotonic() - (up_at or started)
         print(f"hello-world execution {found['id']} succeeded {after_up:.1f} s after the platform was up")
+        problem = run_rollout(port, token[0])
+        if problem:
+            print(f"FAIL: {problem}", file=sys.stderr)
+            return 1
         os.killpg(process.pid, signal.SIGINT)
         try:
             code = process.wait(60)
@@ -109,7 +142,7 @@ def main() -> int:
         if not stopped or leftovers:
             print(f"FAIL: exit code {code}, stopped message: {stopped}, processes left: {leftovers}", file=sys.stderr)
             return 1
-        print("1 passed, 0 failed: make up ran hello-world and stopped cleanly")
+        print("2 passed, 0 failed: make up ran hello-world and the rollout workflow, and stopped cleanly")
         return 0
     finally:
         if process.poll() is None:
