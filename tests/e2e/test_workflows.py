@@ -119,3 +119,6 @@ def test_nested_workflow_survives_an_executor_killed_mid_run(running):
     assert Execution.objects.get(pk=inner.pk).status == "succeeded"
     shown = client.get(f"/api/v1/executions/{outer_id}/").json()
     assert [c["task_name"] for c in shown["children"]] == ["inner", "report"]
+    tree = client.get(f"/api/v1/executions/?root={outer_id}&limit=50").json()["results"]
+    assert {(e["parent"], e["task_name"]) for e in tree} == {
+        (outer_id, "inner"), (outer_id, "report"), (inner.pk, "wait"), (inner.pk, "after")}

@@ -21,4 +21,4 @@ class ExecutionFilter(django_filters.FilterSet):
 
     class Meta:
         model = Execution
-        fields = ["action", "rule", "trigger", "status", "event_id", "parent"]
+        fields = ["action", "rule", "trigger", "status", "event_id", "parent", "root"]
