@@ -8,6 +8,14 @@ def health_live(request):
     return JsonResponse({"status": "ok"})
 
 
+def health_ready(request):
+    from apps.core.health import readiness
+
+    checks = readiness()
+    ready = all(value == "ok" for value in checks.values())
+    return JsonResponse({"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503)
+
+
 api = [
     path("", include("apps.packs.api.urls")),
     path("", include("apps.executions.api.urls")),
@@ -20,4 +28,5 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("admin/", admin.site.urls),
     path("health/live", health_live),
+    path("health/ready", health_ready),
 ]
