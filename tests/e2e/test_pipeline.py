@@ -196,3 +196,15 @@ def test_core_actions_local_sleep_noop_and_http(running):
     assert done.status == "succeeded" and done.queue == "runtime.http"
     assert done.result["status_code"] == 200 and done.result["json"] == {"status": "ok"} and done.result["success"]
     assert wait_for(lambda: finished(sleep["id"]), timeout=30, what="core.sleep").status == "succeeded"
+
+
+def test_output_with_nul_bytes_is_stored_and_the_execution_finishes(running):
+    """PostgreSQL text cannot hold NUL: the bytes are shown as U+FFFD, nothing is lost
+    around them, and the execution ends normally."""
+    client = admin_client(running.url)
+    execution_id = client.post("/api/v1/executions/", json={
+        "action": "core.local", "parameters": {"cmd": "printf 'a\\000b'; printf 'x\\000y' >&2"}}).json()["id"]
+    done = wait_for(lambda: Execution.objects.filter(pk=execution_id, finished_at__isnull=False).first(),
+                    timeout=30, what="the execution")
+    assert done.status == "succeeded", done.error
+    assert (done.stdout, done.stderr) == ("a\ufffdb", "x\ufffdy")

@@ -11,6 +11,7 @@ import uuid
 from contextlib import nullcontext
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -79,7 +80,7 @@ class _OutputSink:
 
     def write(self, stream: str, data: bytes) -> None:
         self.seq += 1
-        text = mask_text(data.decode("utf-8", errors="replace"), self.secrets)
+        text = storable(mask_text(data.decode("utf-8", errors="replace"), self.secrets))
         self.pending.append(ExecutionOutput(execution_id=self.execution_id, seq=self.seq, stream=stream, data=text))
         if time.monotonic() - self.spawned >= self.flush_interval:
             self.flush()
@@ -88,6 +89,18 @@ class _OutputSink:
         if self.pending:
             chunks, self.pending = self.pending, []
             ExecutionOutput.objects.bulk_create(chunks, ignore_conflicts=True)
+
+
+def storable(value: Any) -> Any:
+    """`value` with NUL characters replaced by U+FFFD: PostgreSQL's text and jsonb
+    cannot hold them, and an action's output may contain anything."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd") if "\x00" in value else value
+    if isinstance(value, list):
+        return [storable(v) for v in value]
+    if isinstance(value, dict):
+        return {storable(k): storable(v) for k, v in value.items()}
+    return value
 
 
 def _environment(execution: Execution, token: str, artifacts: Path) -> dict[str, str]:
@@ -179,13 +192,13 @@ def execution_finish(*, execution_id: int, lease: str, outcome: RunOutcome, sink
         datetime.fromtimestamp(outcome.spawned_at, tz=UTC) if outcome.spawned_at else None
     )
     fields = {
-        "result": mask_values(outcome.result, secrets),
-        "stdout": mask_text(outcome.stdout, secrets),
-        "stderr": mask_text(outcome.stderr, secrets),
+        "result": storable(mask_values(outcome.result, secrets)),
+        "stdout": storable(mask_text(outcome.stdout, secrets)),
+        "stderr": storable(mask_text(outcome.stderr, secrets)),
         "stdout_truncated": outcome.stdout_truncated,
         "stderr_truncated": outcome.stderr_truncated,
         "exit_code": outcome.exit_code,
-        "error": mask_text(outcome.error, secrets),
+        "error": storable(mask_text(outcome.error, secrets)),
         "spawned_at": spawned,
     }
     # The output chunks not streamed yet are written with the status, in one transaction.
