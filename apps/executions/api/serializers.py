@@ -86,6 +86,10 @@ class ExecutionRequestSerializer(serializers.Serializer):
     parameters = serializers.JSONField(required=False, default=dict)
 
 
+class ReRunSerializer(serializers.Serializer):
+    parameters = serializers.JSONField(required=False, default=dict)
+
+
 class OutputChunkSerializer(serializers.ModelSerializer):
     class Meta:
         model = ExecutionOutput

@@ -12,7 +12,7 @@ from apps.identity.tokens import ScopedPrincipal
 from ..models import Action, Execution
 from ..services import tokens
 from ..services.cancel import execution_cancel, execution_pause, execution_resume
-from ..services.requests import execution_request
+from ..services.requests import execution_request, execution_rerun
 from .filters import ActionFilter, ExecutionFilter
 from .serializers import (
     ActionSerializer,
@@ -20,6 +20,7 @@ from .serializers import (
     ExecutionRequestSerializer,
     ExecutionSerializer,
     OutputChunkSerializer,
+    ReRunSerializer,
 )
 
 
@@ -83,6 +84,18 @@ class ExecutionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         execution = execution_cancel(execution_id=execution.pk, reason=f"canceled by {request.user}")
         execution = Execution.objects.prefetch_related("history").get(pk=execution.pk)
         return Response(ExecutionSerializer(execution).data)
+
+    @extend_schema(request=ReRunSerializer, responses={201: ExecutionSerializer})
+    @action(detail=True, methods=["post"], url_path="re-run")
+    def re_run(self, request, pk=None):
+        """Run the action again; `parameters` change some values (secrets are reused
+        from the stored ones unless given anew)."""
+        serializer = ReRunSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        execution = execution_rerun(execution_id=self.get_object().pk,
+                                    parameters=serializer.validated_data.get("parameters"), user=request.user)
+        execution = Execution.objects.prefetch_related("history").get(pk=execution.pk)
+        return Response(ExecutionSerializer(execution).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(request=None, responses={200: ExecutionSerializer})
     @action(detail=True, methods=["post"])

@@ -14,7 +14,7 @@ from django.utils import timezone
 from apps.core import schemas, signals
 from apps.core.crypto import decrypt_json, encrypt_json
 from apps.core.dispatch import EXECUTOR_QUEUE, send_many_on_commit, send_on_commit, send_task
-from apps.core.errors import InvalidInput
+from apps.core.errors import Conflict, InvalidInput, NotFound
 
 from ..choices import WAITING, Status
 from ..models import Action, Execution, ExecutionHistory
@@ -101,6 +101,7 @@ class NewExecution:
     item_index: int | None = None
     attempt: int = 1
     delay: float = 0.0
+    re_run_of: Execution | None = None
 
 
 def execution_prepare(
@@ -167,6 +168,7 @@ def executions_create(requests: list[NewExecution]) -> list[Execution]:
             task_run=new.task_run,
             item_index=new.item_index,
             attempt=new.attempt,
+            re_run_of=new.re_run_of,
             not_before=now + timedelta(seconds=new.delay) if delayed else None,
             scheduled_at=now if status == Status.SCHEDULED else None,
             dispatched_at=now if dispatched else None,
@@ -235,6 +237,29 @@ def executions_release_delayed(limit: int = 500) -> int:
                 _run_without_worker(Execution.objects.get(pk=pk))
                 released += 1
     return released
+
+
+def execution_rerun(*, execution_id: int, parameters: Any = None, user=None) -> Execution:
+    """Run an execution's action again, with its parameters changed by `parameters`.
+    Secret values are taken from the stored (encrypted) ones, never from the masked
+    display: a secret given as `********`, or not given, keeps its stored value."""
+    source = Execution.objects.select_related("action").filter(pk=execution_id).first()
+    if source is None:
+        raise NotFound(f"no execution {execution_id}")
+    if source.action is None:
+        raise Conflict(f"the action {source.action_ref} of execution {execution_id} no longer exists")
+    if parameters is None:
+        parameters = {}
+    if not isinstance(parameters, dict):
+        raise InvalidInput("parameters", "must be an object")
+    stored = parameters_secret(source)
+    values = {name: value for name, value in source.parameters.items() if name not in stored}
+    values.update(stored)
+    values.update({name: value for name, value in parameters.items()
+                   if not (name in stored and value == schemas.MASK)})
+    new = execution_prepare(action=source.action, parameters=values, user=user)
+    new.re_run_of = source
+    return executions_create([new])[0]
 
 
 def execution_launch(*, execution_id: int) -> bool:
