@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -9,6 +10,7 @@ from apps.core.api.pagination import NewestFirstCursorPagination
 
 from ..models import Enforcement, Event, Rule, Trigger
 from ..services.events import event_create
+from ..services.switches import rule_set_enabled, trigger_set_enabled
 from ..services.webhooks import webhook_receive
 from .filters import EnforcementFilter, EventFilter, RuleFilter, TriggerFilter
 from .serializers import (
@@ -28,6 +30,20 @@ class TriggerViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = r"[^/]+"
     filterset_class = TriggerFilter
 
+    @extend_schema(request=None, responses={200: TriggerSerializer})
+    @action(detail=True, methods=["post"])
+    def enable(self, request, ref=None):
+        """Accept events of this trigger again."""
+        trigger = trigger_set_enabled(ref=self.get_object().ref, enabled=True)
+        return Response(TriggerSerializer(trigger).data)
+
+    @extend_schema(request=None, responses={200: TriggerSerializer})
+    @action(detail=True, methods=["post"])
+    def disable(self, request, ref=None):
+        """Refuse new events of this trigger (400 naming `trigger`)."""
+        trigger = trigger_set_enabled(ref=self.get_object().ref, enabled=False)
+        return Response(TriggerSerializer(trigger).data)
+
 
 class RuleViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Rule.objects.select_related("pack")
@@ -36,6 +52,20 @@ class RuleViewSet(viewsets.ReadOnlyModelViewSet):
     lookup_value_regex = r"[^/]+"
     filterset_class = RuleFilter
     ordering_fields = ["ref", "created_at"]
+
+    @extend_schema(request=None, responses={200: RuleSerializer})
+    @action(detail=True, methods=["post"])
+    def enable(self, request, ref=None):
+        """Match events again, from the next one processed."""
+        rule = rule_set_enabled(ref=self.get_object().ref, enabled=True)
+        return Response(RuleSerializer(rule).data)
+
+    @extend_schema(request=None, responses={200: RuleSerializer})
+    @action(detail=True, methods=["post"])
+    def disable(self, request, ref=None):
+        """Match no event from the next one processed."""
+        rule = rule_set_enabled(ref=self.get_object().ref, enabled=False)
+        return Response(RuleSerializer(rule).data)
 
 
 class EventViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):

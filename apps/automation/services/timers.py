@@ -9,6 +9,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from apps.core.errors import InvalidInput
+
 from ..models import Rule, Timer
 from . import schedules
 from .events import event_create
@@ -57,11 +59,15 @@ def timers_fire(limit: int = 100) -> int:
             )
             if not moved:
                 continue
-            event_create(
-                trigger=timer.trigger_ref,
-                trigger_key=timer.trigger_key,
-                payload={"executed_at": due.isoformat(), "schedule": timer.params},
-                source="timer",
-            )
+            try:
+                event_create(
+                    trigger=timer.trigger_ref,
+                    trigger_key=timer.trigger_key,
+                    payload={"executed_at": due.isoformat(), "schedule": timer.params},
+                    source="timer",
+                )
+            except InvalidInput as exc:  # the timer trigger was disabled: the tick passes
+                log.info("timer %s/%s skipped: %s", timer.trigger_ref, timer.trigger_key, exc)
+                continue
         fired += 1
     return fired
