@@ -5,7 +5,7 @@ from typing import Any
 
 from rest_framework import serializers
 
-from ..models import Action, Execution, ExecutionHistory, ExecutionOutput
+from ..models import Action, Execution, ExecutionHistory, ExecutionOutput, Worker
 
 
 class ActionSerializer(serializers.ModelSerializer):
@@ -94,3 +94,12 @@ class OutputChunkSerializer(serializers.ModelSerializer):
     class Meta:
         model = ExecutionOutput
         fields = ["seq", "stream", "data", "created_at"]
+
+
+class WorkerSerializer(serializers.ModelSerializer):
+    running = serializers.IntegerField(read_only=True, help_text="executions it runs now")
+
+    class Meta:
+        model = Worker
+        fields = ["id", "name", "hostname", "pid", "role", "queues", "status", "started_at", "heartbeat_at",
+                  "stopped_at", "running"]

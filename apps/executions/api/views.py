@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.db.models import Count, Q
 from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -9,7 +10,8 @@ from rest_framework.response import Response
 from apps.core.api.pagination import NewestFirstCursorPagination
 from apps.identity.tokens import ScopedPrincipal
 
-from ..models import Action, Execution
+from ..choices import ON_WORKER
+from ..models import Action, Execution, Worker
 from ..services import tokens
 from ..services.cancel import execution_cancel, execution_pause, execution_resume
 from ..services.requests import execution_request, execution_rerun
@@ -21,6 +23,7 @@ from .serializers import (
     ExecutionSerializer,
     OutputChunkSerializer,
     ReRunSerializer,
+    WorkerSerializer,
 )
 
 
@@ -47,8 +50,6 @@ class ExecutionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             queryset = queryset.select_related("worker").prefetch_related("history")
         user = self.request.user
         if isinstance(user, ScopedPrincipal):
-            from django.db.models import Q
-
             queryset = queryset.filter(Q(pk=user.subject_id) | Q(parent_id=user.subject_id))
         return queryset
 
@@ -121,3 +122,14 @@ class ExecutionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
             raise ValidationError({"after": ["must be a chunk number"]})
         chunks = execution.output.filter(seq__gt=int(after)).order_by("seq")[:1000]
         return Response(OutputChunkSerializer(chunks, many=True).data)
+
+
+class WorkerViewSet(viewsets.ReadOnlyModelViewSet):
+    """The worker processes: their queues, heartbeats and what they run now."""
+
+    queryset = Worker.objects.annotate(
+        running=Count("executions", filter=Q(executions__status__in=ON_WORKER))
+    )
+    serializer_class = WorkerSerializer
+    filterset_fields = ["status", "role", "hostname"]
+    ordering_fields = ["id", "name", "heartbeat_at"]
