@@ -31,6 +31,7 @@ from apps.executions.services.requests import (
 )
 from apps.executions.services.transitions import transition
 
+from . import fastpath
 from .conductor import Conductor
 from .models import WorkflowDefinition, WorkflowExecution
 from .spec import parse_workflow
@@ -253,24 +254,30 @@ def workflow_advance(*, execution_id: int, child_id: int | None = None) -> None:
     if child_id is not None and child_id in _applied:
         return
     with transaction.atomic():
-        workflow = (
-            WorkflowExecution.objects.select_for_update(of=("self",))
-            .select_related("execution")
-            .only("id", "status", "state", "file", "created_at", "execution_id", *_PARENT_FIELDS)
-            .filter(execution_id=execution_id)
-            .first()
-        )
+        finished = None
+        if fastpath.available():
+            read = fastpath.lock_and_read(execution_id)
+            workflow, finished = read if read is not None else (None, None)
+        else:
+            workflow = (
+                WorkflowExecution.objects.select_for_update(of=("self",))
+                .select_related("execution")
+                .only("id", "status", "state", "file", "created_at", "execution_id", *_PARENT_FIELDS)
+                .filter(execution_id=execution_id)
+                .first()
+            )
         if workflow is None or workflow.status in ("succeeded", "failed", "canceled"):
             return
         conductor = _restore(workflow)
         active = conductor.active
         if not active:
             return
-        finished = (
-            Execution.objects.filter(parent_id=execution_id, task_run__in=active, status__in=TERMINAL)
-            .order_by("task_run")
-            .values_list("pk", "task_run", "status", "result")
-        )
+        if finished is None or _SEALED in workflow.state:
+            finished = (
+                Execution.objects.filter(parent_id=execution_id, task_run__in=active, status__in=TERMINAL)
+                .order_by("task_run")
+                .values_list("pk", "task_run", "status", "result")
+            )
         runs: list = []
         applied: list[int] = []
         for pk, run_id, status, result in finished:
