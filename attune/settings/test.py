@@ -16,6 +16,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # processes that must see the same database.
     DATABASES["default"]["TEST"] = {"NAME": str(ATTUNE_HOME / "test_attune.sqlite3")}
 
+# WhiteNoise warns on every request when the static root is missing; tests serve none.
+(ATTUNE_HOME / "static").mkdir(parents=True, exist_ok=True)
+
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 ATTUNE_HEARTBEAT_INTERVAL = env.float("ATTUNE_HEARTBEAT_INTERVAL", default=0.5)
 ATTUNE_LEASE_TIMEOUT = env.float("ATTUNE_LEASE_TIMEOUT", default=3.0)
