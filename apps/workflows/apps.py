@@ -13,9 +13,9 @@ class WorkflowsConfig(AppConfig):
         from apps.executions.services.transitions import STATUS_CHANGED
         from apps.packs import registry
 
-        from . import loaders, runner, services
+        from . import loaders, runner, services, simulate
 
-        register(runner.WorkflowRunner(), aliases=("orquesta", "action-chain"))
+        register(runner.WorkflowRunner(), aliases=tuple(sorted(simulate.WORKFLOW_RUNNERS - {runner.WorkflowRunner.name})))
         registry.register_loader(loaders.WorkflowLoader())
         signals.subscribe(STATUS_CHANGED, services.on_execution_status_changed)
         register_detail_extension(services.workflow_detail)

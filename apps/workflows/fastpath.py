@@ -13,8 +13,11 @@ from django.db import connection
 
 from apps.executions.choices import TERMINAL
 from apps.executions.models import Execution
+from apps.executions.services.fastpath import available
 
 from .models import WorkflowExecution
+
+__all__ = ["available", "lock_and_read"]  # `available`: the same test as the worker's fast path
 
 _READ = """
 SELECT w.id, w.status, w.state::text, w.file, w.created_at,
@@ -29,10 +32,6 @@ SELECT w.id, w.status, w.state::text, w.file, w.created_at,
  WHERE w.execution_id = %(id)s
    FOR UPDATE OF w
 """
-
-
-def available() -> bool:
-    return connection.vendor == "postgresql"
 
 
 def lock_and_read(execution_id: int) -> tuple[WorkflowExecution, list[tuple[int, int, str, Any]]] | None:

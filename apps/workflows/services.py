@@ -141,12 +141,11 @@ def workflow_launch(execution: Execution) -> None:
     _apply(workflow, execution, conductor, runs, current=Status.RUNNING)
 
 
-def _spawn(parent: Execution, conductor: Conductor, runs: list) -> None:
+def _spawn(parent: Execution, conductor: Conductor, runs: list, secrets: list[str]) -> None:
     """Child executions for the conductor's runs, created in bulk. A run whose input
     the action refuses fails at once, which may ask for more runs."""
     actions: dict[str, Any] = {}  # a with_items fan-out resolves its action once
     user = _user(parent)
-    secrets = secret_values(parent)
     while runs:
         prepared, failed = [], []
         for run in runs:
@@ -184,8 +183,8 @@ def _apply(workflow: WorkflowExecution, parent: Execution, conductor: Conductor,
            current: str | None = None) -> None:
     """Start the runs, save the conductor, and bring the parent's status in line.
     `current` is the parent's status as the caller read it, if it did."""
-    _spawn(parent, conductor, runs)
     secrets = secret_values(parent)
+    _spawn(parent, conductor, runs, secrets)
     workflow.state = _seal(workflow, conductor.to_state(), secrets)
     workflow.status = conductor.status
     workflow.variables = mask_values(conductor.variables, secrets)

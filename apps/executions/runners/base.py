@@ -87,7 +87,12 @@ def names() -> list[str]:
     return sorted(_runners)
 
 
+def is_driven(runner_type: str) -> bool:
+    """A runner whose executions no worker holds: a higher app drives them with
+    `launch` (a workflow), on the executor; no heartbeat is expected of them."""
+    return getattr(get(runner_type), "launch", None) is not None
+
+
 def driven() -> list[str]:
-    """Runners whose executions no worker holds (a higher app drives them with
-    `launch`): no heartbeat is expected of them."""
-    return sorted(name for name, runner in _runners.items() if getattr(runner, "launch", None) is not None)
+    """The names of the driven runners (see is_driven)."""
+    return sorted(name for name in _runners if is_driven(name))

@@ -146,7 +146,7 @@ def executions_create(requests: list[NewExecution]) -> list[Execution]:
             status = Status.DELAYED
         else:
             status = Status.SCHEDULED if new.queue else Status.REQUESTED
-        dispatched = status == Status.SCHEDULED or (status == Status.REQUESTED and _driven(runner_type))
+        dispatched = status == Status.SCHEDULED or (status == Status.REQUESTED and runner_registry.is_driven(runner_type))
         rows.append(Execution(
             action=new.action,
             action_ref=new.action.ref,
@@ -155,7 +155,7 @@ def executions_create(requests: list[NewExecution]) -> list[Execution]:
             status=status,
             parameters=new.plain,
             # A driven execution (a workflow) is bounded by its tasks' timeouts, not its own.
-            timeout=None if _driven(runner_type) else (
+            timeout=None if runner_registry.is_driven(runner_type) else (
                 new.timeout or new.action.timeout or settings.ATTUNE_DEFAULT_ACTION_TIMEOUT),
             user=new.user if getattr(new.user, "pk", None) else None,
             rule_ref=new.cause.rule_ref,
@@ -195,11 +195,6 @@ def executions_create(requests: list[NewExecution]) -> list[Execution]:
     return created
 
 
-def _driven(runner_type: str) -> bool:
-    """Run by a higher app on the executor (a workflow), not by a worker."""
-    return getattr(runner_registry.get(runner_type), "launch", None) is not None
-
-
 def _message(execution: Execution) -> tuple[str, list[Any], str]:
     """The message that moves a dispatched execution on: to its runtime's workers
     when scheduled, to the executor when a driven runner must launch it."""
@@ -228,7 +223,7 @@ def executions_release_delayed(limit: int = 500) -> int:
                               scheduled_at=now, dispatched_at=now, dispatch_count=1):
                     send_on_commit(RUN_TASK, [pk], queue=queue)
                     released += 1
-            elif _driven(runner_type):
+            elif runner_registry.is_driven(runner_type):
                 if transition(pk, to=Status.REQUESTED, expected=Status.DELAYED, reason="start time reached",
                               dispatched_at=now, dispatch_count=1):
                     send_on_commit(LAUNCH_TASK, [pk], queue=EXECUTOR_QUEUE)
