@@ -23,49 +23,48 @@ from .serializers import (
 )
 
 
-class TriggerViewSet(viewsets.ReadOnlyModelViewSet):
+class EnableDisableMixin:
+    """`POST …/<ref>/enable/` and `…/disable/`, answering the object; `set_enabled`
+    is the service that does it."""
+
+    set_enabled = None
+
+    def _switch(self, enabled: bool) -> Response:
+        obj = self.set_enabled(ref=self.get_object().ref, enabled=enabled)
+        return Response(self.get_serializer(obj).data)
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"])
+    def enable(self, request, ref=None):
+        return self._switch(True)
+
+    @extend_schema(request=None)
+    @action(detail=True, methods=["post"])
+    def disable(self, request, ref=None):
+        return self._switch(False)
+
+
+class TriggerViewSet(EnableDisableMixin, viewsets.ReadOnlyModelViewSet):
+    """Triggers. A disabled one refuses new events (400 naming `trigger`)."""
+
     queryset = Trigger.objects.select_related("pack")
     serializer_class = TriggerSerializer
     lookup_field = "ref"
     lookup_value_regex = r"[^/]+"
     filterset_class = TriggerFilter
-
-    @extend_schema(request=None, responses={200: TriggerSerializer})
-    @action(detail=True, methods=["post"])
-    def enable(self, request, ref=None):
-        """Accept events of this trigger again."""
-        trigger = trigger_set_enabled(ref=self.get_object().ref, enabled=True)
-        return Response(TriggerSerializer(trigger).data)
-
-    @extend_schema(request=None, responses={200: TriggerSerializer})
-    @action(detail=True, methods=["post"])
-    def disable(self, request, ref=None):
-        """Refuse new events of this trigger (400 naming `trigger`)."""
-        trigger = trigger_set_enabled(ref=self.get_object().ref, enabled=False)
-        return Response(TriggerSerializer(trigger).data)
+    set_enabled = staticmethod(trigger_set_enabled)
 
 
-class RuleViewSet(viewsets.ReadOnlyModelViewSet):
+class RuleViewSet(EnableDisableMixin, viewsets.ReadOnlyModelViewSet):
+    """Rules. A disabled one matches no event from the next one processed."""
+
     queryset = Rule.objects.select_related("pack")
     serializer_class = RuleSerializer
     lookup_field = "ref"
     lookup_value_regex = r"[^/]+"
     filterset_class = RuleFilter
     ordering_fields = ["ref", "created_at"]
-
-    @extend_schema(request=None, responses={200: RuleSerializer})
-    @action(detail=True, methods=["post"])
-    def enable(self, request, ref=None):
-        """Match events again, from the next one processed."""
-        rule = rule_set_enabled(ref=self.get_object().ref, enabled=True)
-        return Response(RuleSerializer(rule).data)
-
-    @extend_schema(request=None, responses={200: RuleSerializer})
-    @action(detail=True, methods=["post"])
-    def disable(self, request, ref=None):
-        """Match no event from the next one processed."""
-        rule = rule_set_enabled(ref=self.get_object().ref, enabled=False)
-        return Response(RuleSerializer(rule).data)
+    set_enabled = staticmethod(rule_set_enabled)
 
 
 class EventViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):

@@ -4,7 +4,7 @@ the enabled timer rules."""
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import models, transaction
 
 from apps.core.errors import NotFound
 
@@ -12,24 +12,22 @@ from ..models import Rule, Trigger
 from .timers import timers_sync
 
 
-def rule_set_enabled(*, ref: str, enabled: bool) -> Rule:
+def _set_enabled(model: type[models.Model], ref: str, enabled: bool) -> models.Model:
     with transaction.atomic():
-        rule = Rule.objects.select_for_update().filter(ref=ref).first()
-        if rule is None:
-            raise NotFound(f"no rule named {ref!r}")
-        if rule.enabled != enabled:
-            rule.enabled = enabled
-            rule.save(update_fields=["enabled", "updated_at"])
-            timers_sync()
-    return rule
+        obj = model.objects.select_for_update().filter(ref=ref).first()
+        if obj is None:
+            raise NotFound(f"no {model._meta.verbose_name} named {ref!r}")
+        if obj.enabled != enabled:
+            obj.enabled = enabled
+            obj.save(update_fields=["enabled", "updated_at"])
+            if model is Rule:
+                timers_sync()
+    return obj
+
+
+def rule_set_enabled(*, ref: str, enabled: bool) -> Rule:
+    return _set_enabled(Rule, ref, enabled)
 
 
 def trigger_set_enabled(*, ref: str, enabled: bool) -> Trigger:
-    with transaction.atomic():
-        trigger = Trigger.objects.select_for_update().filter(ref=ref).first()
-        if trigger is None:
-            raise NotFound(f"no trigger named {ref!r}")
-        if trigger.enabled != enabled:
-            trigger.enabled = enabled
-            trigger.save(update_fields=["enabled", "updated_at"])
-    return trigger
+    return _set_enabled(Trigger, ref, enabled)
