@@ -139,13 +139,8 @@ def main(argv: list[str] | None = None) -> dict:
         common.print_machine(common.machine_info())
     plat = bp.BenchPlatform(action_workers=args.action_workers, threads=args.threads)
     try:
-        t = time.time()
-        plat.prepare()
-        bp.django_setup(plat.env)
-        bp.reset_history()
-        plat.start()
-        plat.wait_ready()
-        print(f"\nPlatform up in {time.time() - t:.1f} s: executor (solo), {args.action_workers} action worker(s) "
+        took = plat.start_clean()
+        print(f"\nPlatform up in {took:.1f} s: executor (solo), {args.action_workers} action worker(s) "
               f"(threads -c {args.threads}), scheduler; logs in {plat.log_dir}")
         res = measure(args.runs, args.warmup, args.poll, args.timeout, plat)
         plat.check_alive()

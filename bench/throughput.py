@@ -241,13 +241,8 @@ def main(argv: list[str] | None = None) -> dict:
         common.print_machine(common.machine_info())
     plat = bp.BenchPlatform(action_workers=args.action_workers, threads=args.threads)
     try:
-        t = time.time()
-        plat.prepare()
-        bp.django_setup(plat.env)
-        bp.reset_history()
-        plat.start()
-        plat.wait_ready()
-        print(f"\nPlatform up in {time.time() - t:.1f} s; logs in {plat.log_dir}")
+        took = plat.start_clean()
+        print(f"\nPlatform up in {took:.1f} s; logs in {plat.log_dir}")
         res = run(args, plat)
     finally:
         plat.stop()

@@ -95,9 +95,9 @@ def main() -> None:
 
     if not args.no_machine:
         common.print_machine(common.machine_info())
-    with bp.BenchPlatform(action_workers=args.action_workers, threads=args.threads) as plat:
-        bp.django_setup(plat.env)
-        bp.reset_history()
+    plat = bp.BenchPlatform(action_workers=args.action_workers, threads=args.threads)
+    try:
+        plat.start_clean()
         print(f"\nPlatform up: executor, {args.action_workers} action worker(s) × {args.threads} threads, scheduler")
         run_chain()  # warm-up
         chains = [run_chain() for _ in range(args.chains)]
@@ -126,6 +126,8 @@ def main() -> None:
         if 1000 in by_count and 5000 in by_count:
             ratio = by_count[5000] / by_count[1000]
             print(f"  5000 / 1000 items: {ratio:.2f}× [target ≤ 5.5×: {'meets' if ratio <= 5.5 else 'MISSES'}]")
+    finally:
+        plat.stop()
     common.write_json(args.json, {"chains": chains, "fanouts": fanouts})
 
 
