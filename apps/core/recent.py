@@ -1,6 +1,8 @@
 """A bounded, thread-safe set of recently seen ids: what a process remembers having
 done (committed), so that a later message about the same id can be answered without
-the database."""
+the database. It relies on ids never coming back: PostgreSQL sequences and SQLite's
+AUTOINCREMENT guarantee that for committed rows (a `TRUNCATE … RESTART IDENTITY` under
+running executors would not: restart them after one)."""
 
 from __future__ import annotations
 
