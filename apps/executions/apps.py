@@ -7,11 +7,11 @@ class ExecutionsConfig(AppConfig):
     verbose_name = "Executions"
 
     def ready(self) -> None:
-        from apps.core import periodic
+        from apps.core import periodic, signals
         from apps.identity import tokens
         from apps.packs import registry
 
-        from . import celery_signals, checks, loaders  # noqa: F401  (signals and checks register on import)
+        from . import celery_signals, checks, loaders, notifications  # noqa: F401  (signals and checks register on import)
         from .runners.builtin import register_builtin
         from .services import reaper, requests
         from .services import tokens as execution_tokens
@@ -21,3 +21,4 @@ class ExecutionsConfig(AppConfig):
         tokens.register_resolver(execution_tokens.KIND, execution_tokens.resolve)
         periodic.register("reaper", reaper.executions_reap, every="reaper")
         periodic.register("delayed", requests.executions_release_delayed)
+        signals.subscribe(requests.STATUS_CHANGED, notifications.on_status_changed)

@@ -223,7 +223,8 @@ def _sync_parent(parent_id: int, conductor: Conductor, current: str | None, work
 _UNKNOWN = object()
 
 
-def on_execution_status_changed(*, execution_id: int, status: str, previous: str, parent_id: Any = _UNKNOWN) -> None:
+def on_execution_status_changed(*, execution_id: int, status: str, previous: str, parent_id: Any = _UNKNOWN,
+                                **_: Any) -> None:
     """A child finished: advance its workflow on the executor once this commits."""
     if status not in TERMINAL:
         return

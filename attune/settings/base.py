@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "apps.executions",
     "apps.automation",
     "apps.workflows",
+    "apps.notifications",
     "attune",
 ]
 
@@ -198,6 +199,11 @@ ATTUNE_HEARTBEAT_INTERVAL = env.float("ATTUNE_HEARTBEAT_INTERVAL", default=5.0)
 ATTUNE_LEASE_TIMEOUT = env.float("ATTUNE_LEASE_TIMEOUT", default=30.0)
 ATTUNE_REAPER_INTERVAL = env.float("ATTUNE_REAPER_INTERVAL", default=5.0)
 ATTUNE_REDISPATCH_AFTER = env.float("ATTUNE_REDISPATCH_AFTER", default=30.0)
+
+# Live updates (/ws/notifications/): how long a connection may stay unauthenticated,
+# and how often a connection's token or session is checked again.
+ATTUNE_WS_AUTH_TIMEOUT = env.float("ATTUNE_WS_AUTH_TIMEOUT", default=10.0)
+ATTUNE_WS_REAUTH_INTERVAL = env.float("ATTUNE_WS_REAUTH_INTERVAL", default=30.0)
 ATTUNE_SCHEDULER_TICK = env.float("ATTUNE_SCHEDULER_TICK", default=1.0)
 ATTUNE_KILL_GRACE = env.float("ATTUNE_KILL_GRACE", default=5.0)
 ATTUNE_DEFAULT_ACTION_TIMEOUT = env.int("ATTUNE_DEFAULT_ACTION_TIMEOUT", default=600)

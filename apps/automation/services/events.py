@@ -21,6 +21,7 @@ from apps.executions.services.requests import Cause, NewExecution, execution_pre
 
 from ..choices import EnforcementStatus, EventStatus
 from ..models import Enforcement, Event, Rule, Trigger
+from ..notifications import enforcements_created, events_changed
 from .matching import render_action_params, rule_context, rule_evaluate
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,7 @@ def event_create(
                 dispatched_at=timezone.now(), dispatch_count=1,
             )
             send_on_commit(PROCESS_TASK, [event.pk], queue=EXECUTOR_QUEUE)
+            events_changed([event], status=event.status)
     except IntegrityError:
         # The same delivery arrived twice at once; the other request stored it.
         earlier = Event.objects.filter(delivery_id=delivery_id).first() if delivery_id else None
@@ -132,6 +134,7 @@ def event_process(*, event_id: int) -> list[Event]:
         )
         for pk, rule_errors in errors.items():
             Event.objects.filter(pk=pk).update(status=EventStatus.PROCESSED, processed_at=now, rule_errors=rule_errors)
+        events_changed(events, status=EventStatus.PROCESSED)
         transaction.on_commit(lambda: _recently_processed.add([e.pk for e in events]))
     return events
 
@@ -167,6 +170,7 @@ def _enforce(enforcements: list) -> None:
             status=EnforcementStatus.SUCCEEDED if execution is not None else EnforcementStatus.FAILED, error=error,
         ))
     Enforcement.objects.bulk_create(rows)
+    enforcements_created(rows)
 
 
 def _masked(rule: Rule, params: dict[str, Any]) -> dict[str, Any]:

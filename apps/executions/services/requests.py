@@ -187,7 +187,8 @@ def executions_create(requests: list[NewExecution]) -> list[Execution]:
                                                 previous=Status.REQUESTED, at=now))
         ExecutionHistory.objects.bulk_create(history)
         for execution in created:
-            signals.emit(STATUS_CHANGED, execution_id=execution.pk, status=execution.status, previous="")
+            signals.emit(STATUS_CHANGED, execution_id=execution.pk, status=execution.status, previous="",
+                         action_ref=execution.action_ref, user_id=execution.user_id)
         send_many_on_commit([_message(e) for e in created if e.dispatched_at is not None])
         for execution in created:
             if execution.status == Status.REQUESTED and execution.dispatched_at is None:

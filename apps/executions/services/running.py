@@ -21,6 +21,7 @@ from apps.core.schemas import mask_text, mask_values
 
 from ..choices import Status
 from ..models import Execution, ExecutionOutput
+from ..notifications import output_written
 from ..runners import base as runner_registry
 from ..runners.base import Job, RunOutcome
 from . import fastpath, tokens
@@ -89,6 +90,7 @@ class _OutputSink:
         if self.pending:
             chunks, self.pending = self.pending, []
             ExecutionOutput.objects.bulk_create(chunks, ignore_conflicts=True)
+            output_written(execution_id=self.execution_id, chunks=[(c.seq, c.stream, c.data) for c in chunks])
 
 
 def storable(value: Any) -> Any:
