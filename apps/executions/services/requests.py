@@ -104,6 +104,30 @@ class NewExecution:
     re_run_of: Execution | None = None
 
 
+def carries_secret(value: Any, secrets: list[str]) -> bool:
+    """Whether a parameter value holds one of `secrets` (inside a string, or as a
+    whole scalar: a secret number stays a number)."""
+    if not secrets:
+        return False
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value) in secrets
+    if isinstance(value, list):
+        return any(carries_secret(item, secrets) for item in value)
+    if isinstance(value, dict):
+        return any(carries_secret(item, secrets) for item in value.values())
+    return isinstance(value, str) and value != schemas.MASK and schemas.mask_text(value, secrets) != value
+
+
+def parameters_keep_secret(new: NewExecution, secrets: list[str]) -> None:
+    """A parameter that carries one of `secrets` (a secret parameter of a workflow,
+    an encrypted key a template read) is kept secret too: stored encrypted, shown
+    masked, its value masked in the output, whatever the action's schema says."""
+    for name, value in list(new.plain.items()):
+        if carries_secret(value, secrets):
+            new.hidden[name] = value
+            new.plain[name] = schemas.MASK
+
+
 def execution_prepare(
     *,
     action: Action | str,
