@@ -58,7 +58,7 @@ def test_rotation_reseals_every_value_under_the_new_master_key(settings):
     """After rotating, values sealed under the old key open with the new key alone."""
     settings.ATTUNE_ENCRYPTION_KEY = "old-master"
     key = services.key_create(name="api", scope="system", value="v-1", encrypted=True)
-    plain = services.key_create(name="plain", scope="system", value="v-2")
+    services.key_create(name="plain", scope="system", value="v-2")
     old_ciphertext = key.ciphertext
     with override_settings(ATTUNE_ENCRYPTION_KEY="new-master", ATTUNE_ENCRYPTION_KEY_OLD=["old-master"]):
         assert services.key_get(name="api", scope="system") == "v-1"  # old still opens meanwhile
