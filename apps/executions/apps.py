@@ -7,7 +7,7 @@ class ExecutionsConfig(AppConfig):
     verbose_name = "Executions"
 
     def ready(self) -> None:
-        from apps.core import periodic
+        from apps.core import crypto, periodic
         from apps.identity import tokens
         from apps.packs import registry
 
@@ -21,3 +21,4 @@ class ExecutionsConfig(AppConfig):
         tokens.register_resolver(execution_tokens.KIND, execution_tokens.resolve)
         periodic.register("reaper", reaper.executions_reap, every="reaper")
         periodic.register("delayed", requests.executions_release_delayed)
+        crypto.register_resealer("execution secret parameters", requests.secrets_reseal)

@@ -13,7 +13,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from apps.core.crypto import decrypt_json, encrypt_json
+from apps.core.crypto import decrypt_json, encrypt_json, reseal
 from apps.core.dispatch import EXECUTOR_QUEUE, send_on_commit
 from apps.core.errors import Conflict, DomainError
 from apps.core.recent import RecentIds
@@ -135,6 +135,19 @@ def _unseal(workflow: WorkflowExecution) -> dict[str, Any]:
     if isinstance(state, dict) and set(state) == {_SEALED}:
         return decrypt_json(state[_SEALED], aad=f"workflow:{workflow.pk}:state")
     return state
+
+
+def workflows_reseal() -> int:
+    """Seal every sealed workflow state again under the current master key (key
+    rotation, `manage.py keys_rotate`)."""
+    count = 0
+    for pk, state in WorkflowExecution.objects.values_list("pk", "state").iterator():
+        if not (isinstance(state, dict) and set(state) == {_SEALED}):
+            continue
+        sealed = reseal(state[_SEALED], aad=f"workflow:{pk}:state")
+        if sealed is not None:
+            count += WorkflowExecution.objects.filter(pk=pk, state__sealed=state[_SEALED]).update(state={_SEALED: sealed})
+    return count
 
 
 def _user(execution: Execution):

@@ -152,3 +152,33 @@ def test_a_workflow_passes_the_secret_to_its_task_and_masks_it_everywhere_else()
     rows = [stored.state, stored.variables, stored.output, stored.errors, workflow.result, workflow.parameters,
             first.parameters, second.parameters]
     assert SECRET not in json.dumps(rows)
+
+
+def test_rotation_reseals_keys_execution_secrets_and_workflow_states(settings):
+    """After `keys_rotate`, everything sealed under the old master key opens under the new one alone."""
+    from django.core.management import call_command
+    from django.test import override_settings
+
+    from apps.core.crypto import DecryptionError
+
+    settings.ATTUNE_ENCRYPTION_KEY = "old-master"
+    keys.key_set(name="api_token", scope="pack:shop", value=SECRET, encrypted=True)  # sealed under the old key
+    event = event_create(trigger="shop.order_created", payload={"kind": "good"}, source="test")
+    event_process(event_id=event.pk)
+    by_rule = Execution.objects.get(event_id=event.pk)
+    workflow = execution_request(action="shop.flow", parameters={})
+    execution_launch(execution_id=workflow.pk)
+    first = Execution.objects.get(parent_id=workflow.pk, task_name="first")
+
+    with override_settings(ATTUNE_ENCRYPTION_KEY="new-master", ATTUNE_ENCRYPTION_KEY_OLD=[]):
+        with pytest.raises(DecryptionError):
+            parameters_full(Execution.objects.get(pk=by_rule.pk))
+    with override_settings(ATTUNE_ENCRYPTION_KEY="new-master", ATTUNE_ENCRYPTION_KEY_OLD=["old-master"]):
+        call_command("keys_rotate", stdout=open("/dev/null", "w"))
+    with override_settings(ATTUNE_ENCRYPTION_KEY="new-master", ATTUNE_ENCRYPTION_KEY_OLD=[]):
+        assert keys.key_get(name="api_token", scope="pack:shop") == SECRET
+        assert parameters_full(Execution.objects.get(pk=by_rule.pk))["token"] == SECRET
+        assert parameters_full(Execution.objects.get(pk=first.pk))["token"] == SECRET
+        finish(first, result={})  # the workflow's sealed state opens under the new key
+        second = Execution.objects.get(parent_id=workflow.pk, task_name="second")
+        assert parameters_full(second) == {"header": f"Bearer {SECRET}"}

@@ -12,7 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from apps.core import schemas, signals
-from apps.core.crypto import decrypt_json, encrypt_json
+from apps.core.crypto import decrypt_json, encrypt_json, reseal
 from apps.core.dispatch import EXECUTOR_QUEUE, send_many_on_commit, send_on_commit, send_task
 from apps.core.errors import Conflict, InvalidInput, NotFound
 
@@ -65,6 +65,18 @@ def parameters_secret(execution: Execution) -> dict[str, Any]:
     if not execution.secret_parameters:
         return {}
     return decrypt_json(execution.secret_parameters, aad=secret_aad(execution.pk)) or {}
+
+
+def secrets_reseal() -> int:
+    """Seal every execution's secret parameters again under the current master key
+    (key rotation, `manage.py keys_rotate`)."""
+    count = 0
+    rows = Execution.objects.exclude(secret_parameters="").values_list("pk", "secret_parameters")
+    for pk, token in rows.iterator():
+        sealed = reseal(token, aad=secret_aad(pk))
+        if sealed is not None:
+            count += Execution.objects.filter(pk=pk, secret_parameters=token).update(secret_parameters=sealed)
+    return count
 
 
 def secret_values(execution: Execution) -> list[str]:
