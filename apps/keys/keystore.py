@@ -7,7 +7,7 @@ value carrying one of them as a secret (stored encrypted, shown masked)."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import Q
@@ -37,7 +37,11 @@ def secret_strings(value: Any) -> list[str]:
     return found
 
 
-class KeyStore(Mapping):
+class KeyStore:
+    """Not a mapping on purpose: templates name the keys they use (`keystore.<name>`,
+    `keystore["<name>"]`); the store itself cannot be listed, printed or returned
+    whole, which would decrypt every key in reach."""
+
     def __init__(self, *, pack_ref: str = "", user_id: int | None = None) -> None:
         self._pack_ref = pack_ref
         self._user_id = user_id
@@ -67,15 +71,13 @@ class KeyStore(Mapping):
         self._cache[name] = value
         return value
 
-    def __iter__(self) -> Iterator[str]:
-        # Listing would decrypt every key in reach: templates name the keys they use.
-        raise TypeError("the keystore cannot be listed or printed whole; use keystore.<name>")
-
-    def __len__(self) -> int:
-        raise TypeError("the keystore cannot be listed or printed whole; use keystore.<name>")
-
-    def __bool__(self) -> bool:
-        return True
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
 
     def __contains__(self, name: object) -> bool:
         try:
@@ -83,6 +85,19 @@ class KeyStore(Mapping):
         except KeyError:
             return False
         return True
+
+    def __iter__(self):
+        raise TypeError("the keystore cannot be listed; use keystore.<name>")
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        # Being callable makes the template engine refuse the store as a value.
+        raise TypeError("the keystore is not a function; use keystore.<name>")
+
+    def __repr__(self) -> str:
+        return "<keystore>"
 
     def remember(self, values: Iterable[str]) -> None:
         for value in values:

@@ -182,3 +182,30 @@ def test_rotation_reseals_keys_execution_secrets_and_workflow_states(settings):
         finish(first, result={})  # the workflow's sealed state opens under the new key
         second = Execution.objects.get(parent_id=workflow.pk, task_name="second")
         assert parameters_full(second) == {"header": f"Bearer {SECRET}"}
+
+
+def test_a_re_run_keeps_a_value_from_an_encrypted_key_secret():
+    """Re-running a rule's execution reuses the stored value and keeps it encrypted."""
+    from apps.executions.services.requests import execution_rerun
+
+    event = event_create(trigger="shop.order_created", payload={"kind": "good"}, source="test")
+    event_process(event_id=event.pk)
+    source = Execution.objects.get(event_id=event.pk)
+    again = execution_rerun(execution_id=source.pk, parameters={"region": "us-east"})
+    assert again.parameters == {"token": "********", "header": "********", "region": "us-east"}
+    assert parameters_full(again)["token"] == SECRET and SECRET not in again.secret_parameters
+
+
+def test_missing_key_and_whole_keystore_are_template_errors():
+    """`keystore.<missing>` names the key; `keystore` cannot be printed whole."""
+    from apps.core.expressions import ExpressionError, render
+    from apps.keys.keystore import keystore_for
+
+    context = {"keystore": keystore_for(pack_ref="shop")}
+    assert render("{{ keystore.region }}", context) == "eu-west"
+    with pytest.raises(ExpressionError, match="nope"):
+        render("{{ keystore.nope }}", context)
+    for text in ("{{ keystore }}", "x {{ keystore }}", "{{ keys(keystore) }}"):
+        with pytest.raises(ExpressionError):
+            render(text, context)
+    assert context["keystore"].revealed == []

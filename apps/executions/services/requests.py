@@ -289,6 +289,12 @@ def execution_rerun(*, execution_id: int, parameters: Any = None, user=None) -> 
     values.update({name: value for name, value in parameters.items()
                    if not (name in stored and value == schemas.MASK)})
     new = execution_prepare(action=source.action, parameters=values, user=user)
+    # What was secret stays secret (e.g. a value a rule took from an encrypted key),
+    # whatever the action's schema says.
+    for name in stored:
+        if name in new.plain and new.plain[name] is not None and new.plain[name] != schemas.MASK:
+            new.hidden[name] = new.plain[name]
+            new.plain[name] = schemas.MASK
     new.re_run_of = source
     return executions_create([new])[0]
 

@@ -113,6 +113,7 @@ def test_keystore_remembers_decrypted_values_only():
     assert "p4ss-word" in store.revealed and "123456" in store.revealed
     with pytest.raises(TypeError):
         list(store)
+    assert "nothing" not in store
 
 
 def test_bad_input_names_the_field_and_duplicates_conflict():
