@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from ..models import Key
@@ -14,6 +16,7 @@ class KeySerializer(serializers.ModelSerializer):
         model = Key
         fields = ["id", "name", "scope", "value", "encrypted", "expires_at", "created_at", "updated_at"]
 
+    @extend_schema_field(OpenApiTypes.ANY)
     def get_value(self, key: Key):
         return None if key.encrypted else key.value
 
