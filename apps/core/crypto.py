@@ -10,6 +10,7 @@ import base64
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -38,14 +39,50 @@ def encrypt_json(value: Any, *, aad: str) -> str:
     return PREFIX + base64.b64encode(nonce + sealed).decode()
 
 
-def decrypt_json(token: str, *, aad: str) -> Any:
-    if not token:
-        return None
+def _masters() -> list[str]:
+    """The current master key first, then the previous ones (rotation)."""
+    old = getattr(settings, "ATTUNE_ENCRYPTION_KEY_OLD", None) or []
+    return [settings.ATTUNE_ENCRYPTION_KEY, *[key for key in old if key and key != settings.ATTUNE_ENCRYPTION_KEY]]
+
+
+def _open(token: str, aad: str) -> tuple[bytes, bool]:
+    """(plaintext, sealed under the current key?)."""
     if not token.startswith(PREFIX):
         raise DecryptionError("unknown ciphertext format")
     raw = base64.b64decode(token[len(PREFIX) :])
-    try:
-        data = _aead(settings.ATTUNE_ENCRYPTION_KEY).decrypt(raw[:12], raw[12:], aad.encode())
-    except InvalidTag:
-        raise DecryptionError("ciphertext does not match its key or row") from None
-    return json.loads(data)
+    for index, master in enumerate(_masters()):
+        try:
+            return _aead(master).decrypt(raw[:12], raw[12:], aad.encode()), index == 0
+        except InvalidTag:
+            continue
+    raise DecryptionError("ciphertext does not match its key or row")
+
+
+def decrypt_json(token: str, *, aad: str) -> Any:
+    if not token:
+        return None
+    return json.loads(_open(token, aad)[0])
+
+
+def reseal(token: str, *, aad: str) -> str | None:
+    """`token` sealed again under the current master key, or None when it already is."""
+    if not token:
+        return None
+    data, current = _open(token, aad)
+    if current:
+        return None
+    return encrypt_json(json.loads(data), aad=aad)
+
+
+# name -> function re-sealing that app's stored values; returns how many changed.
+_resealers: dict[str, Callable[[], int]] = {}
+
+
+def register_resealer(name: str, fn: Callable[[], int]) -> None:
+    """Apps with encrypted columns register how to re-seal them (AppConfig.ready())."""
+    _resealers[name] = fn
+
+
+def reseal_all() -> dict[str, int]:
+    """Re-seal every registered store under the current master key (rotation)."""
+    return {name: fn() for name, fn in _resealers.items()}

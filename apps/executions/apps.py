@@ -7,7 +7,7 @@ class ExecutionsConfig(AppConfig):
     verbose_name = "Executions"
 
     def ready(self) -> None:
-        from apps.core import periodic, signals
+        from apps.core import crypto, periodic, signals
         from apps.identity import tokens
         from apps.packs import registry
 
@@ -22,3 +22,4 @@ class ExecutionsConfig(AppConfig):
         periodic.register("reaper", reaper.executions_reap, every="reaper")
         periodic.register("delayed", requests.executions_release_delayed)
         signals.subscribe(requests.STATUS_CHANGED, notifications.on_status_changed)
+        crypto.register_resealer("execution secret parameters", requests.secrets_reseal)

@@ -7,7 +7,7 @@ class WorkflowsConfig(AppConfig):
     verbose_name = "Workflows"
 
     def ready(self) -> None:
-        from apps.core import periodic, signals
+        from apps.core import crypto, periodic, signals
         from apps.executions.api.serializers import register_detail_extension
         from apps.executions.runners.base import register
         from apps.executions.services.transitions import STATUS_CHANGED
@@ -20,3 +20,4 @@ class WorkflowsConfig(AppConfig):
         signals.subscribe(STATUS_CHANGED, services.on_execution_status_changed)
         register_detail_extension(services.workflow_detail)
         periodic.register("workflows", services.workflows_resweep, every="reaper")
+        crypto.register_resealer("workflow states", services.workflows_reseal)

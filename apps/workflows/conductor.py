@@ -60,7 +60,12 @@ class Conductor(Launching, Routing):
         merged = {name: default for name, default in spec.input}
         merged.update(parameters or {})
         extra = {key: (context or {}).get(key) or {} for key in ("config", "keystore", "system")}
-        self._setup(spec, State(parameters=merged, context=extra), None)
+        # A plain dict keystore (offline simulation) is data and kept in the state; a
+        # live mapping (the key store) is not: it reads, and decrypts, on demand.
+        live = None if isinstance(extra["keystore"], dict) else extra["keystore"]
+        if live is not None:
+            extra["keystore"] = {}
+        self._setup(spec, State(parameters=merged, context=extra), None, keystore=live)
 
     # --- public API --------------------------------------------------------------
 
@@ -100,11 +105,13 @@ class Conductor(Launching, Routing):
 
     @classmethod
     def from_state(
-        cls, spec: WorkflowSpec, state: dict[str, Any], *, item_results: ItemResults | None = None
+        cls, spec: WorkflowSpec, state: dict[str, Any], *, item_results: ItemResults | None = None,
+        keystore: Any = None,
     ) -> Conductor:
-        """A conductor continuing from :meth:`to_state`; ``item_results`` as in the module docstring."""
+        """A conductor continuing from :meth:`to_state`; ``item_results`` as in the
+        module docstring; ``keystore`` a live key store mapping (not kept in the state)."""
         conductor = cls.__new__(cls)
-        conductor._setup(spec, State.from_dict(state), item_results)
+        conductor._setup(spec, State.from_dict(state), item_results, keystore=keystore)
         return conductor
 
     def start(self) -> list[TaskRun]:

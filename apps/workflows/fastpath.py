@@ -21,7 +21,7 @@ __all__ = ["available", "lock_and_read"]  # `available`: the same test as the wo
 
 _READ = """
 SELECT w.id, w.status, w.state::text, w.file, w.created_at,
-       e.status, e.user_id, e.root_id, e.secret_parameters,
+       e.status, e.user_id, e.root_id, e.secret_parameters, e.action_ref,
        (SELECT coalesce(json_agg(json_build_array(c.id, c.task_run, c.status, c.result) ORDER BY c.task_run), '[]')
           FROM {execution} c
          WHERE c.parent_id = w.execution_id AND c.status = ANY(%(terminal)s)
@@ -43,9 +43,10 @@ def lock_and_read(execution_id: int) -> tuple[WorkflowExecution, list[tuple[int,
         row = cursor.fetchone()
     if row is None:
         return None
-    (pk, status, state, file, created_at, parent_status, user_id, root_id, secret_parameters, finished) = row
+    (pk, status, state, file, created_at, parent_status, user_id, root_id, secret_parameters, action_ref,
+     finished) = row
     parent = Execution(id=execution_id, status=parent_status, user_id=user_id, root_id=root_id,
-                       secret_parameters=secret_parameters)
+                       secret_parameters=secret_parameters, action_ref=action_ref)
     workflow = WorkflowExecution(id=pk, status=status, state=json.loads(state), file=file, created_at=created_at,
                                  execution_id=execution_id)
     workflow.execution = parent

@@ -53,11 +53,15 @@ class Machine:
     #: instance id → {item_index: result} for instances prepared by this object.
     _item_cache: dict[int, dict[int, Any]]
 
-    def _setup(self, spec: WorkflowSpec, state: State, item_results: ItemResults | None) -> None:
+    def _setup(self, spec: WorkflowSpec, state: State, item_results: ItemResults | None,
+               keystore: Any = None) -> None:
         self.spec = spec
         self._s = state
         self._item_results = item_results
-        self._scope = Scope(state.parameters, state.variables, state.tasks, state.context, self._task_status)
+        #: A live keystore mapping (never part of the state: it reads keys on demand).
+        self.keystore = keystore
+        extra = state.context if keystore is None else {**state.context, "keystore": keystore}
+        self._scope = Scope(state.parameters, state.variables, state.tasks, extra, self._task_status)
         self._journal = {}
         self._item_cache = {}
 

@@ -13,23 +13,24 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from apps.core.crypto import decrypt_json, encrypt_json
+from apps.core.crypto import decrypt_json, encrypt_json, reseal
 from apps.core.dispatch import EXECUTOR_QUEUE, send_on_commit
 from apps.core.errors import Conflict, DomainError
 from apps.core.recent import RecentIds
-from apps.core.schemas import MASK, mask_values
+from apps.core.schemas import mask_values
 from apps.executions.choices import TERMINAL, Status
 from apps.executions.models import Execution
 from apps.executions.services.cancel import execution_cancel, execution_pause, execution_resume
 from apps.executions.services.requests import (
-    NewExecution,
     action_resolve,
     execution_prepare,
     executions_create,
     parameters_full,
+    parameters_keep_secret,
     secret_values,
 )
 from apps.executions.services.transitions import transition
+from apps.keys.keystore import KeyStore, keystore_for
 
 from . import fastpath
 from .conductor import Conductor
@@ -47,11 +48,18 @@ _PARENT_STATUS = {
 }
 
 
+def _keystore(execution: Execution, revealed: list[str] | None = None) -> KeyStore:
+    """`keystore` for a workflow: its pack's keys and its user's, read on demand."""
+    keystore = keystore_for(pack_ref=execution.action_ref.split(".", 1)[0], user=execution.user_id)
+    keystore.remember(revealed or [])
+    return keystore
+
+
 def _context(execution: Execution) -> dict[str, Any]:
     pack_config = execution.action.pack.config if execution.action_id and execution.action.pack_id else {}
     return {
         "config": pack_config,
-        "keystore": {},
+        "keystore": _keystore(execution),
         "system": {
             "execution_id": execution.pk,
             "workflow_start": execution.created_at.isoformat() if execution.created_at else None,
@@ -95,18 +103,30 @@ def _parsed(workflow_id: int, created_at: Any, file: str):
 
 def _restore(workflow: WorkflowExecution) -> Conductor:
     spec = _spec(workflow)
-    return Conductor.from_state(spec, _unseal(workflow), item_results=_item_results(workflow.execution_id))
+    state = _unseal(workflow)
+    return Conductor.from_state(spec, state, item_results=_item_results(workflow.execution_id),
+                                keystore=_keystore(workflow.execution, state.get(_REVEALED)))
 
 
-# A workflow given secret parameters keeps its conductor state (which holds the
-# parameters and the rendered inputs of its runs) encrypted, and shows its variables,
-# output and errors with the secret values masked.
+# A workflow given secret parameters, or whose templates read an encrypted key, keeps
+# its conductor state (which holds the parameters and the rendered inputs of its runs)
+# encrypted, and shows its variables, output and errors with the secret values masked.
+# The texts of the encrypted keys it read are kept in that sealed state, so later
+# advancements go on masking them without reading the keys again.
 _SEALED = "sealed"
+_REVEALED = "revealed_keys"
 
 
-def _seal(workflow: WorkflowExecution, state: dict[str, Any], secrets: list[str]) -> dict[str, Any]:
+def _revealed(conductor: Conductor) -> list[str]:
+    return list(getattr(conductor.keystore, "revealed", None) or [])
+
+
+def _seal(workflow: WorkflowExecution, state: dict[str, Any], secrets: list[str],
+          revealed: list[str]) -> dict[str, Any]:
     if not secrets:
         return state
+    if revealed:
+        state = {**state, _REVEALED: revealed}
     return {_SEALED: encrypt_json(state, aad=f"workflow:{workflow.pk}:state")}
 
 
@@ -115,6 +135,19 @@ def _unseal(workflow: WorkflowExecution) -> dict[str, Any]:
     if isinstance(state, dict) and set(state) == {_SEALED}:
         return decrypt_json(state[_SEALED], aad=f"workflow:{workflow.pk}:state")
     return state
+
+
+def workflows_reseal() -> int:
+    """Seal every sealed workflow state again under the current master key (key
+    rotation, `manage.py keys_rotate`)."""
+    count = 0
+    for pk, state in WorkflowExecution.objects.values_list("pk", "state").iterator():
+        if not (isinstance(state, dict) and set(state) == {_SEALED}):
+            continue
+        sealed = reseal(state[_SEALED], aad=f"workflow:{pk}:state")
+        if sealed is not None:
+            count += WorkflowExecution.objects.filter(pk=pk, state__sealed=state[_SEALED]).update(state={_SEALED: sealed})
+    return count
 
 
 def _user(execution: Execution):
@@ -148,6 +181,8 @@ def _spawn(parent: Execution, conductor: Conductor, runs: list, secrets: list[st
     user = _user(parent)
     while runs:
         prepared, failed = [], []
+        # The runs' inputs were rendered already: every encrypted key they read is known.
+        carried = [*secrets, *_revealed(conductor)]
         for run in runs:
             try:
                 if run.action not in actions:
@@ -157,7 +192,8 @@ def _spawn(parent: Execution, conductor: Conductor, runs: list, secrets: list[st
                     timeout=math.ceil(run.timeout) if run.timeout else None, task_name=run.task,
                     task_run=run.run_id, item_index=run.item_index, attempt=run.attempt, delay=run.delay or 0.0,
                 )
-                _keep_secret(new, secrets)
+                # A child input carrying one of the workflow's secrets is kept secret too.
+                parameters_keep_secret(new, carried)
                 prepared.append(new)
             except DomainError as exc:
                 failed.append((run.run_id, str(exc)))
@@ -168,24 +204,16 @@ def _spawn(parent: Execution, conductor: Conductor, runs: list, secrets: list[st
             runs.extend(conductor.complete(run_id, "failed", {"error": message}))
 
 
-def _keep_secret(new: NewExecution, secrets: list[str]) -> None:
-    """A child input that carries one of the workflow's secrets is kept secret too
-    (encrypted, shown masked), whatever the child action's schema says."""
-    if not secrets:
-        return
-    for name, value in list(new.plain.items()):
-        if value != MASK and mask_values(value, secrets) != value:
-            new.hidden[name] = value
-            new.plain[name] = MASK
-
-
 def _apply(workflow: WorkflowExecution, parent: Execution, conductor: Conductor, runs: list, *,
            current: str | None = None) -> None:
     """Start the runs, save the conductor, and bring the parent's status in line.
     `current` is the parent's status as the caller read it, if it did."""
     secrets = secret_values(parent)
     _spawn(parent, conductor, runs, secrets)
-    workflow.state = _seal(workflow, conductor.to_state(), secrets)
+    # Rendering the runs may have read encrypted keys: read the list after spawning.
+    revealed = _revealed(conductor)
+    secrets = [*secrets, *revealed]
+    workflow.state = _seal(workflow, conductor.to_state(), secrets, revealed)
     workflow.status = conductor.status
     workflow.variables = mask_values(conductor.variables, secrets)
     workflow.output = mask_values(conductor.output, secrets)
@@ -238,7 +266,7 @@ def on_execution_status_changed(*, execution_id: int, status: str, previous: str
 
 # The parent's fields an advancement needs (its row is read with the workflow's).
 _PARENT_FIELDS = ("execution__id", "execution__status", "execution__user", "execution__root",
-                  "execution__secret_parameters")
+                  "execution__secret_parameters", "execution__action_ref")
 
 
 # Children whose completion this process has applied (committed). One advancement

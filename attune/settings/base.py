@@ -29,6 +29,9 @@ def home_secret(name: str, nbytes: int = 32) -> str:
 
 SECRET_KEY = env.str("ATTUNE_SECRET_KEY", default="") or home_secret("secret_key", 50)
 ATTUNE_ENCRYPTION_KEY = env.str("ATTUNE_ENCRYPTION_KEY", default="") or home_secret("encryption_key")
+# Previous master keys (comma-separated), still accepted for decrypting until
+# `manage.py keys_rotate` has re-sealed everything under ATTUNE_ENCRYPTION_KEY.
+ATTUNE_ENCRYPTION_KEY_OLD = env.list("ATTUNE_ENCRYPTION_KEY_OLD", default=[])
 
 DEBUG = env.bool("ATTUNE_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ATTUNE_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
@@ -48,6 +51,7 @@ INSTALLED_APPS = [
     "channels",
     "apps.core",
     "apps.identity",
+    "apps.keys",
     "apps.packs",
     "apps.executions",
     "apps.automation",

@@ -17,12 +17,18 @@ from apps.core.dispatch import EXECUTOR_QUEUE, send_on_commit, send_task
 from apps.core.errors import DomainError, InvalidInput
 from apps.core.expressions import ExpressionError
 from apps.core.recent import RecentIds
-from apps.executions.services.requests import Cause, NewExecution, execution_prepare, executions_create
+from apps.executions.services.requests import (
+    Cause,
+    NewExecution,
+    execution_prepare,
+    executions_create,
+    parameters_keep_secret,
+)
 
 from ..choices import EnforcementStatus, EventStatus
 from ..models import Enforcement, Event, Rule, Trigger
 from ..notifications import enforcements_created, events_changed
-from .matching import render_action_params, rule_context, rule_evaluate
+from .matching import render_action_params, revealed_secrets, rule_context, rule_evaluate
 
 log = logging.getLogger(__name__)
 
@@ -151,8 +157,14 @@ def _request(rule: Rule, event: Event, context: dict[str, Any]):
             cause=Cause(rule_ref=rule.ref, trigger_ref=event.trigger_ref, event_id=event.pk),
         )
     except (DomainError, ExpressionError) as exc:
-        return event, rule, params, None, str(exc)
-    return event, rule, params, request, ""
+        secrets = revealed_secrets(context)
+        return event, rule, schemas.mask_values(params, secrets), None, schemas.mask_text(str(exc), secrets)
+    # A parameter whose template read an encrypted key is a secret of this execution
+    # (stored encrypted, shown masked, masked in its output); the enforcement keeps
+    # the masked form.
+    secrets = revealed_secrets(context)
+    parameters_keep_secret(request, secrets)
+    return event, rule, schemas.mask_values(params, secrets), request, ""
 
 
 def _enforce(enforcements: list) -> None:

@@ -8,6 +8,8 @@ from typing import Any
 from django.utils import timezone
 
 from apps.core.expressions import ExpressionError, evaluate, render, truthy
+from apps.core.schemas import mask_text
+from apps.keys.keystore import keystore_for
 
 from ..criteria import CriteriaError, criteria_match
 from ..models import Event, Rule
@@ -21,7 +23,8 @@ class Verdict:
 
 def rule_context(rule: Rule, event: Event) -> dict[str, Any]:
     """What templates and conditions see. Event data is data: it is placed in the
-    context and never rendered itself."""
+    context and never rendered itself. `keystore` reads the system's and the rule's
+    pack's keys on demand (a rule runs as no user, so user keys are out of reach)."""
     return {
         "event": {
             "id": event.pk,
@@ -32,7 +35,7 @@ def rule_context(rule: Rule, event: Event) -> dict[str, Any]:
         "trigger": event.payload,  # StackStorm's name for the payload
         "rule": {"ref": rule.ref, "name": rule.name, "pack": rule.pack.ref if rule.pack_id else ""},
         "pack": {"ref": rule.pack.ref, "config": rule.pack.config} if rule.pack_id else {"config": {}},
-        "keystore": {},
+        "keystore": keystore_for(pack_ref=rule.pack.ref if rule.pack_id else ""),
         "system": {"timestamp": timezone.now().isoformat(), "rule": rule.ref},
     }
 
@@ -49,8 +52,13 @@ def rule_evaluate(rule: Rule, context: dict[str, Any]) -> Verdict:
         if expression and not truthy(evaluate(expression, context)):
             return Verdict(False)
     except (CriteriaError, ExpressionError) as exc:
-        return Verdict(False, str(exc))
+        return Verdict(False, mask_text(str(exc), revealed_secrets(context)))
     return Verdict(True)
+
+
+def revealed_secrets(context: dict[str, Any]) -> list[str]:
+    """The texts of the encrypted keys the context's templates have read so far."""
+    return list(getattr(context.get("keystore"), "revealed", None) or [])
 
 
 def condition_expression(conditions: Any) -> str:

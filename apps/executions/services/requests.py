@@ -12,7 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from apps.core import schemas, signals
-from apps.core.crypto import decrypt_json, encrypt_json
+from apps.core.crypto import decrypt_json, encrypt_json, reseal
 from apps.core.dispatch import EXECUTOR_QUEUE, send_many_on_commit, send_on_commit, send_task
 from apps.core.errors import Conflict, InvalidInput, NotFound
 
@@ -67,6 +67,18 @@ def parameters_secret(execution: Execution) -> dict[str, Any]:
     return decrypt_json(execution.secret_parameters, aad=secret_aad(execution.pk)) or {}
 
 
+def secrets_reseal() -> int:
+    """Seal every execution's secret parameters again under the current master key
+    (key rotation, `manage.py keys_rotate`)."""
+    count = 0
+    rows = Execution.objects.exclude(secret_parameters="").values_list("pk", "secret_parameters")
+    for pk, token in rows.iterator():
+        sealed = reseal(token, aad=secret_aad(pk))
+        if sealed is not None:
+            count += Execution.objects.filter(pk=pk, secret_parameters=token).update(secret_parameters=sealed)
+    return count
+
+
 def secret_values(execution: Execution) -> list[str]:
     """The values to mask wherever this execution's output or data is shown."""
     return [str(value) for value in parameters_secret(execution).values() if value not in (None, "")]
@@ -102,6 +114,30 @@ class NewExecution:
     attempt: int = 1
     delay: float = 0.0
     re_run_of: Execution | None = None
+
+
+def carries_secret(value: Any, secrets: list[str]) -> bool:
+    """Whether a parameter value holds one of `secrets` (inside a string, or as a
+    whole scalar: a secret number stays a number)."""
+    if not secrets:
+        return False
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value) in secrets
+    if isinstance(value, list):
+        return any(carries_secret(item, secrets) for item in value)
+    if isinstance(value, dict):
+        return any(carries_secret(item, secrets) for item in value.values())
+    return isinstance(value, str) and value != schemas.MASK and schemas.mask_text(value, secrets) != value
+
+
+def parameters_keep_secret(new: NewExecution, secrets: list[str]) -> None:
+    """A parameter that carries one of `secrets` (a secret parameter of a workflow,
+    an encrypted key a template read) is kept secret too: stored encrypted, shown
+    masked, its value masked in the output, whatever the action's schema says."""
+    for name, value in list(new.plain.items()):
+        if carries_secret(value, secrets):
+            new.hidden[name] = value
+            new.plain[name] = schemas.MASK
 
 
 def execution_prepare(
@@ -254,6 +290,12 @@ def execution_rerun(*, execution_id: int, parameters: Any = None, user=None) -> 
     values.update({name: value for name, value in parameters.items()
                    if not (name in stored and value == schemas.MASK)})
     new = execution_prepare(action=source.action, parameters=values, user=user)
+    # What was secret stays secret (e.g. a value a rule took from an encrypted key),
+    # whatever the action's schema says.
+    for name in stored:
+        if name in new.plain and new.plain[name] is not None and new.plain[name] != schemas.MASK:
+            new.hidden[name] = new.plain[name]
+            new.plain[name] = schemas.MASK
     new.re_run_of = source
     return executions_create([new])[0]
 
