@@ -189,6 +189,12 @@ ATTUNE_API_URL = env.str("ATTUNE_API_URL", default=f"http://127.0.0.1:{ATTUNE_PO
 ATTUNE_PACKS_DIRS = [
     Path(p).resolve() for p in env.list("ATTUNE_PACKS_DIRS", default=[str(BASE_DIR / "packs")])
 ]
+# Packs uploaded through the API are unpacked here, one directory per pack; it is
+# scanned after ATTUNE_PACKS_DIRS. The limits bound what one upload may unpack.
+ATTUNE_PACKS_UPLOAD_DIR = Path(env.str("ATTUNE_PACKS_UPLOAD_DIR", default=str(ATTUNE_HOME / "packs"))).resolve()
+ATTUNE_PACK_UPLOAD_MAX_BYTES = env.int("ATTUNE_PACK_UPLOAD_MAX_BYTES", default=50 * 1024 * 1024)
+ATTUNE_PACK_UPLOAD_MAX_FILE_BYTES = env.int("ATTUNE_PACK_UPLOAD_MAX_FILE_BYTES", default=10 * 1024 * 1024)
+ATTUNE_PACK_UPLOAD_MAX_MEMBERS = env.int("ATTUNE_PACK_UPLOAD_MAX_MEMBERS", default=2000)
 ATTUNE_ARTIFACTS_DIR = Path(env.str("ATTUNE_ARTIFACTS_DIR", default=str(ATTUNE_HOME / "artifacts")))
 ATTUNE_RUNTIME_ENVS_DIR = Path(env.str("ATTUNE_RUNTIME_ENVS_DIR", default=str(ATTUNE_HOME / "runtime_envs")))
 
