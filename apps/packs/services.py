@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import transaction
 
 from apps.core import schemas, signals
+from apps.core.deletion import definitions_affected
 from apps.core.errors import Conflict, InvalidInput, NotFound
 from apps.core.refs import PACK_REF_RE
 
@@ -209,33 +210,6 @@ def pack_upload(*, file: Any) -> Pack:
     return pack
 
 
-def _foreign_dependents(pack: Pack) -> list[str]:
-    """Objects of other packs that deleting `pack` would delete or change (a rule of
-    another pack on this pack's trigger or action), as `ref (model)` strings. Found
-    with Django's deletion collector, so this app need not know the higher apps'
-    models."""
-    from django.db import router
-    from django.db.models.deletion import Collector
-
-    collector = Collector(using=router.db_for_write(Pack))
-    collector.collect([pack])
-    found: set[str] = set()
-
-    def note(model, objs) -> None:
-        if model is Pack or not any(f.name == "pack" for f in model._meta.concrete_fields):
-            return
-        for obj in objs:
-            if getattr(obj, "pack_id", pack.pk) != pack.pk:
-                found.add(f"{getattr(obj, 'ref', obj.pk)} ({model._meta.verbose_name})")
-
-    for model, objs in collector.data.items():
-        note(model, objs)
-    for querysets in collector.field_updates.values():
-        for queryset in querysets:
-            note(queryset.model, queryset)
-    return sorted(found)
-
-
 def pack_uninstall(*, ref: str) -> None:
     """Remove a pack: its actions, runtimes, triggers, rules and workflow graphs.
     Execution, event and enforcement history stays (those rows keep the refs they
@@ -249,7 +223,7 @@ def pack_uninstall(*, ref: str) -> None:
         raise Conflict("the core pack ships with the platform and cannot be uninstalled")
     with transaction.atomic():
         pack = Pack.objects.select_for_update().get(pk=pack.pk)
-        dependents = _foreign_dependents(pack)
+        dependents = definitions_affected(pack, outside_pack=pack.pk)
         if dependents:
             raise Conflict(f"pack {ref!r} is used by {', '.join(dependents)}; remove or change those first")
         path = Path(pack.path) if pack.path else None
@@ -258,3 +232,26 @@ def pack_uninstall(*, ref: str) -> None:
         if path is not None and path.parent == settings.ATTUNE_PACKS_UPLOAD_DIR:
             transaction.on_commit(lambda: shutil.rmtree(path, ignore_errors=True))
     log.info("uninstalled pack %s", ref)
+
+
+def pack_content_ref(*, data: dict[str, Any], kind: str) -> tuple[Pack, str]:
+    """The pack and the full ref a create request names, by `ref` (`<pack>.<name>`) or
+    by `pack` and `name`; InvalidInput naming the field otherwise."""
+    from apps.core.refs import split_ref
+
+    given_ref, pack_ref, name = data.get("ref"), data.get("pack"), data.get("name")
+    if given_ref:
+        pack_ref_of_ref, name = split_ref(str(given_ref))
+        if pack_ref and pack_ref != pack_ref_of_ref:
+            raise InvalidInput("ref", f"{given_ref!r} belongs to pack {pack_ref_of_ref!r}, not {pack_ref!r}")
+        pack_ref = pack_ref_of_ref
+    if not pack_ref:
+        raise InvalidInput("pack", f"is required (or a ref of the form <pack>.<name>) to create {kind}")
+    if not name:
+        raise InvalidInput("name", f"is required (or a ref of the form <pack>.<name>) to create {kind}")
+    pack = Pack.objects.filter(ref=str(pack_ref)).first()
+    if pack is None:
+        raise InvalidInput("pack", f"no pack named {pack_ref!r}")
+    ref = f"{pack.ref}.{name}"
+    split_ref(ref, field="name")
+    return pack, ref

@@ -245,6 +245,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Several models have a `status`: one named enum each.
+    "ENUM_NAME_OVERRIDES": {
+        "ExecutionStatusEnum": "apps.executions.choices.Status",
+        "WorkerStatusEnum": "apps.executions.choices.WorkerStatus",
+        "EventStatusEnum": "apps.automation.choices.EventStatus",
+        "EnforcementStatusEnum": "apps.automation.choices.EnforcementStatus",
+    },
 }
 
 LANGUAGE_CODE = "en-us"

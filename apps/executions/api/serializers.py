@@ -15,7 +15,31 @@ class ActionSerializer(serializers.ModelSerializer):
         model = Action
         fields = ["id", "ref", "pack", "name", "label", "description", "runner_type", "entry_point",
                   "workflow_file", "parameters", "output_schema", "output_format", "parameter_format",
-                  "parameter_delivery", "timeout", "enabled", "tags", "created_at", "updated_at"]
+                  "parameter_delivery", "timeout", "runtime_version", "enabled", "tags", "source", "created_at",
+                  "updated_at"]
+
+
+class ActionWriteSerializer(serializers.Serializer):
+    """The shape of an action create or change; the service checks the meaning."""
+
+    ref = serializers.CharField(required=False, help_text="<pack>.<name>; or give pack and name")
+    pack = serializers.CharField(required=False)
+    name = serializers.CharField(required=False)
+    label = serializers.CharField(required=False, allow_blank=True)
+    description = serializers.CharField(required=False, allow_blank=True)
+    runner_type = serializers.CharField(required=False)
+    entry_point = serializers.CharField(required=False, allow_blank=True,
+                                        help_text="a file of the pack's actions/ directory")
+    workflow_file = serializers.CharField(required=False, allow_blank=True)
+    parameters = serializers.JSONField(required=False, help_text="the flat parameter schema")
+    output_schema = serializers.JSONField(required=False)
+    output_format = serializers.CharField(required=False)
+    parameter_format = serializers.CharField(required=False)
+    parameter_delivery = serializers.CharField(required=False)
+    timeout = serializers.IntegerField(required=False, allow_null=True, min_value=1)
+    runtime_version = serializers.CharField(required=False, allow_blank=True)
+    enabled = serializers.BooleanField(required=False)
+    tags = serializers.ListField(child=serializers.CharField(), required=False)
 
 
 class HistorySerializer(serializers.ModelSerializer):
