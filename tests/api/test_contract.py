@@ -276,3 +276,19 @@ def test_delete(client, resource):
 def test_credentials_are_required(resource):
     """Without credentials every list is a 401."""
     assert APIClient().get(resource.path).status_code == 401
+
+
+def test_execution_list_rows_match_the_list_serializer(client):
+    """The list's fast rows say exactly what ExecutionListSerializer says."""
+    from apps.executions.api.serializers import ExecutionListSerializer
+
+    parent = Execution.objects.create(action_ref="core.flow", status=Status.RUNNING)
+    now = timezone.now()
+    Execution.objects.create(action_ref="core.echo", status=Status.SUCCEEDED, parent=parent, root=parent,
+                             task_name="one", item_index=2, exit_code=0, rule_ref="core.r", trigger_ref="core.t",
+                             event_id=7, started_at=now, spawned_at=now + timezone.timedelta(milliseconds=3),
+                             finished_at=now + timezone.timedelta(seconds=1))
+    listed = client.get("/api/v1/executions/").json()["results"]
+    expected = ExecutionListSerializer(Execution.objects.order_by("-id"), many=True).data
+    assert listed == [dict(row) for row in expected]
+    assert listed[0]["duration"] == 0.997 and listed[1]["duration"] is None

@@ -20,6 +20,7 @@ from ..services.cancel import execution_cancel, execution_pause, execution_resum
 from ..services.requests import action_resolve, execution_request, execution_rerun
 from .filters import ActionFilter, ExecutionFilter, WorkerFilter
 from .serializers import (
+    LIST_VALUES,
     ActionSerializer,
     ActionWriteSerializer,
     ExecutionListSerializer,
@@ -28,6 +29,7 @@ from .serializers import (
     OutputChunkSerializer,
     ReRunSerializer,
     WorkerSerializer,
+    execution_list_row,
 )
 
 
@@ -79,6 +81,13 @@ class ExecutionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         if self.action == "create":
             return ExecutionRequestSerializer
         return ExecutionSerializer
+
+    def list(self, request, *args, **kwargs):
+        """Newest first, by cursor. Rows are read as values (a few columns: parameters,
+        results and output can be large) and shaped like ExecutionListSerializer."""
+        queryset = self.filter_queryset(self.get_queryset()).values(*LIST_VALUES)
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response([execution_list_row(row) for row in page])
 
     def check_permissions(self, request):
         super().check_permissions(request)
