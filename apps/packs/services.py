@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import logging
 import re
 import shutil
@@ -183,8 +184,13 @@ def pack_upload(*, file: Any) -> Pack:
     upload_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".upload-", dir=upload_dir))
     backup: Path | None = None
+    # Two uploads of the same pack at once would each move the other's directory
+    # away: the move and the registration happen under one lock of the upload
+    # directory (uploads are unpacked on this host's disk, so a file lock suffices).
+    lock = open(upload_dir / ".lock", "a")  # noqa: SIM115 - closed in finally
     try:
         archives.extract(file, staging, limits)
+        fcntl.flock(lock, fcntl.LOCK_EX)
         root = _unpacked_root(staging)
         ref = _manifest(root)["ref"]
         target = upload_dir / ref
@@ -207,6 +213,7 @@ def pack_upload(*, file: Any) -> Pack:
         shutil.rmtree(staging, ignore_errors=True)
         if backup is not None:
             shutil.rmtree(backup, ignore_errors=True)
+        lock.close()  # releases the flock
     return pack
 
 

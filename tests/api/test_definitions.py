@@ -131,3 +131,30 @@ def test_workflows_list_their_graph(client):
     assert graph["start"] == ["a"]
     assert graph["edges"] == [{"from": "a", "to": "b", "when": "{{ succeeded() }}"}]
     assert [n["name"] for n in graph["nodes"]] == ["a", "b"]
+
+
+def test_views_ask_the_authoriser_with_the_pack(client, monkeypatch):
+    """Writes ask `authz.require` (through apps.packs.api.access) for the verb, the
+    resource type and the pack; a refusal is a 403 and nothing is made."""
+    import sys
+    import types
+
+    from rest_framework.exceptions import PermissionDenied
+
+    calls: list[tuple] = []
+
+    def require(user, verb, resource, pack=None):
+        calls.append((verb, resource, pack))
+        if (verb, resource) == ("create", "rules"):
+            raise PermissionDenied("not in this pack")
+
+    monkeypatch.setitem(sys.modules, "apps.identity.authz", types.SimpleNamespace(require=require))
+    refused = client.post("/api/v1/rules/", rule_body(), format="json")
+    assert refused.status_code == 403 and not Rule.objects.filter(ref="core.onhook").exists()
+    ran = client.post("/api/v1/executions/", {"action": "core.echo", "parameters": {}}, format="json")
+    assert ran.status_code == 201
+    client.patch("/api/v1/actions/core.echo/", {"description": "x"}, format="json")
+    client.post("/api/v1/events/", {"trigger": "core.webhook", "payload": {}}, format="json")
+    client.post("/api/v1/packs/register/", {"ref": "core"}, format="json")
+    assert calls == [("create", "rules", "core"), ("execute", "executions", "core"), ("update", "actions", "core"),
+                     ("create", "events", "core"), ("manage", "packs", None)]

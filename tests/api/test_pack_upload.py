@@ -74,7 +74,8 @@ def upload(client, data: bytes):
 
 
 def files_under(path: Path) -> list[Path]:
-    return sorted(p for p in path.rglob("*")) if path.exists() else []
+    """Everything under `path` but the upload directory's lock file."""
+    return sorted(p for p in path.rglob("*") if p.name != ".lock") if path.exists() else []
 
 
 def test_upload_installs_and_registers_a_pack(client, upload_dir):
@@ -157,7 +158,7 @@ def test_a_pack_that_does_not_load_leaves_nothing_and_keeps_the_previous_upload(
     assert response.json()["errors"][0]["field"] == "runner_type"
     assert Pack.objects.get(ref="demo").version == "1.0.0"
     assert Action.objects.get(ref="demo.hello").runner_type == "shell"
-    assert sorted(p.name for p in upload_dir.iterdir()) == ["demo"]
+    assert sorted(p.name for p in upload_dir.iterdir() if p.name != ".lock") == ["demo"]
     assert (upload_dir / "demo" / "actions" / "hello.sh").is_file()
 
 

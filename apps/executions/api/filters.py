@@ -16,7 +16,7 @@ class ActionFilter(SearchFilterSet):
 
 class ExecutionFilter(SearchFilterSet):
     action = django_filters.CharFilter(field_name="action_ref")
-    pack = django_filters.CharFilter(field_name="action_ref", lookup_expr="startswith", method="filter_pack")
+    pack = django_filters.CharFilter(method="filter_pack", label="the pack of the action")
     rule = django_filters.CharFilter(field_name="rule_ref")
     trigger = django_filters.CharFilter(field_name="trigger_ref")
     # distinct=False: the default DISTINCT would sort every matching row (no join here needs it).
