@@ -203,3 +203,12 @@ def test_register_all_or_one(client, upload_dir):
     assert unknown.status_code == 400 and unknown.json()["errors"][0]["field"] == "ref"
     outside = client.post("/api/v1/packs/register/", {"path": "/etc"}, format="json")
     assert outside.status_code == 400 and outside.json()["errors"][0]["field"] == "path"
+
+
+def test_uploaded_packs_are_upgraded_and_found_by_register(client, upload_dir):
+    """A second upload upgrades the pack; registering all packs finds uploaded ones."""
+    assert upload(client, tarball(good_pack())).status_code == 201
+    newer = upload(client, tarball(good_pack(manifest=MANIFEST.replace(b"1.0.0", b"1.1.0"))))
+    assert newer.status_code == 201 and newer.json()["version"] == "1.1.0"
+    registered = client.post("/api/v1/packs/register/", {}, format="json").json()["registered"]
+    assert {"ref": "demo", "path": str(upload_dir / "demo")} in registered
