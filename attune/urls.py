@@ -21,6 +21,7 @@ api = [
     path("", include("apps.packs.api.urls")),
     path("", include("apps.executions.api.urls")),
     path("", include("apps.automation.api.urls")),
+    path("", include("apps.workflows.api.urls")),
 ]
 
 urlpatterns = [

@@ -17,5 +17,6 @@ class AutomationConfig(AppConfig):
         registry.register_loader(loaders.RuleLoader())
         signals.subscribe("execution.status_changed", completions.on_execution_status_changed)
         signals.subscribe("pack.registered", timers.on_pack_registered)
+        signals.subscribe("pack.uninstalled", timers.on_pack_registered)
         periodic.register("timers", timers.timers_fire, every=None)
         periodic.register("events", events.events_redispatch, every="reaper")

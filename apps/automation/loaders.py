@@ -10,6 +10,7 @@ from apps.core.errors import InvalidInput
 from apps.core.expressions import ExpressionError, check_syntax
 from apps.core.refs import qualify
 from apps.executions.models import Action
+from apps.packs.choices import Source
 from apps.packs.registry import LoadContext, load_definitions, pick
 
 from .choices import RuleSource
@@ -26,29 +27,36 @@ def _ref(ctx: LoadContext, data: dict[str, Any]) -> str:
     return qualify(str(given), ctx.pack.ref)
 
 
+def trigger_fields(data: dict[str, Any]) -> dict[str, Any]:
+    """Validated trigger fields (shared by the pack loader and the API)."""
+    parameters = pick(data, "parameters", "parameters_schema", default={}) or {}
+    schemas.check_schema(parameters, field="parameters")
+    payload = pick(data, "payload", "payload_schema", "output", default={}) or {}
+    schemas.check_schema(payload, field="payload_schema" if "payload_schema" in data else "payload")
+    return {
+        "label": str(data.get("label") or ""), "description": str(data.get("description") or ""),
+        "parameters": parameters, "payload_schema": payload, "webhook": bool(data.get("webhook", False)),
+        "enabled": bool(data.get("enabled", True)),
+    }
+
+
 class TriggerLoader:
     directory = "triggers"
 
     def load(self, ctx: LoadContext) -> None:
         def upsert(path: Path, data: dict[str, Any]) -> str:
             ref = _ref(ctx, data)
-            parameters = pick(data, "parameters", "parameters_schema", default={}) or {}
-            schemas.check_schema(parameters, field="parameters")
-            payload = pick(data, "payload", "payload_schema", "output", default={}) or {}
-            schemas.check_schema(payload, field="payload")
             Trigger.objects.update_or_create(
                 ref=ref,
                 defaults={
-                    "pack": ctx.pack, "name": ref.split(".", 1)[1], "label": str(data.get("label") or ""),
-                    "description": str(data.get("description") or ""), "parameters": parameters,
-                    "payload_schema": payload, "webhook": bool(data.get("webhook", False)),
-                    "enabled": bool(data.get("enabled", True)), "metadata_file": ctx.relative(path),
+                    **trigger_fields(data), "pack": ctx.pack, "name": ref.split(".", 1)[1],
+                    "metadata_file": ctx.relative(path), "source": Source.PACK,
                 },
             )
             return ref
 
         def prune(refs: set[str]) -> None:
-            Trigger.objects.filter(pack=ctx.pack).exclude(ref__in=refs).delete()
+            Trigger.objects.filter(pack=ctx.pack, source=Source.PACK).exclude(ref__in=refs).delete()
 
         load_definitions(ctx, self.directory, upsert, prune)
 

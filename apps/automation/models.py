@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import Q
 
 from apps.executions.models import Action, Execution
+from apps.packs.choices import Source
 from apps.packs.models import Pack
 
 from .choices import EnforcementStatus, EventStatus, RuleSource
@@ -20,6 +21,7 @@ class Trigger(models.Model):
     payload_schema = models.JSONField(default=dict, blank=True)
     webhook = models.BooleanField(default=False)
     enabled = models.BooleanField(default=True)
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.PACK)
     metadata_file = models.CharField(max_length=1000, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -9,6 +9,7 @@ from typing import Any
 from apps.core import schemas
 from apps.core.errors import InvalidInput
 from apps.core.refs import qualify
+from apps.packs.choices import Source
 from apps.packs.registry import LoadContext, load_definitions, pick
 
 from .models import Action
@@ -104,10 +105,11 @@ class ActionLoader:
         def upsert(path: Path, data: dict[str, Any]) -> str:
             fields = action_fields(ctx, path, data)
             ref = fields.pop("ref")
-            Action.objects.update_or_create(ref=ref, defaults=fields)
+            Action.objects.update_or_create(ref=ref, defaults={**fields, "source": Source.PACK})
             return ref
 
         def prune(refs: set[str]) -> None:
-            Action.objects.filter(pack=ctx.pack).exclude(ref__in=refs).delete()
+            # Actions made through the API stay (see docs/api.md, "Pack content and the API").
+            Action.objects.filter(pack=ctx.pack, source=Source.PACK).exclude(ref__in=refs).delete()
 
         load_definitions(ctx, self.directory, upsert, prune)

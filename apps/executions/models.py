@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from apps.packs.choices import Source
 from apps.packs.models import Pack
 
 from .choices import Status, WorkerStatus
@@ -27,6 +28,7 @@ class Action(models.Model):
     runtime_version = models.CharField(max_length=100, blank=True)
     enabled = models.BooleanField(default=True)
     tags = models.JSONField(default=list, blank=True)
+    source = models.CharField(max_length=8, choices=Source.choices, default=Source.PACK)
     metadata_file = models.CharField(max_length=1000, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -194,6 +194,12 @@ ATTUNE_API_URL = env.str("ATTUNE_API_URL", default=f"http://127.0.0.1:{ATTUNE_PO
 ATTUNE_PACKS_DIRS = [
     Path(p).resolve() for p in env.list("ATTUNE_PACKS_DIRS", default=[str(BASE_DIR / "packs")])
 ]
+# Packs uploaded through the API are unpacked here, one directory per pack; it is
+# scanned after ATTUNE_PACKS_DIRS. The limits bound what one upload may unpack.
+ATTUNE_PACKS_UPLOAD_DIR = Path(env.str("ATTUNE_PACKS_UPLOAD_DIR", default=str(ATTUNE_HOME / "packs"))).resolve()
+ATTUNE_PACK_UPLOAD_MAX_BYTES = env.int("ATTUNE_PACK_UPLOAD_MAX_BYTES", default=50 * 1024 * 1024)
+ATTUNE_PACK_UPLOAD_MAX_FILE_BYTES = env.int("ATTUNE_PACK_UPLOAD_MAX_FILE_BYTES", default=10 * 1024 * 1024)
+ATTUNE_PACK_UPLOAD_MAX_MEMBERS = env.int("ATTUNE_PACK_UPLOAD_MAX_MEMBERS", default=2000)
 ATTUNE_ARTIFACTS_DIR = Path(env.str("ATTUNE_ARTIFACTS_DIR", default=str(ATTUNE_HOME / "artifacts")))
 ATTUNE_RUNTIME_ENVS_DIR = Path(env.str("ATTUNE_RUNTIME_ENVS_DIR", default=str(ATTUNE_HOME / "runtime_envs")))
 
@@ -249,6 +255,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Several models have a `status`: one named enum each.
+    "ENUM_NAME_OVERRIDES": {
+        "ExecutionStatusEnum": "apps.executions.choices.Status",
+        "WorkerStatusEnum": "apps.executions.choices.WorkerStatus",
+        "EventStatusEnum": "apps.automation.choices.EventStatus",
+        "EnforcementStatusEnum": "apps.automation.choices.EnforcementStatus",
+    },
 }
 
 LANGUAGE_CODE = "en-us"

@@ -9,7 +9,21 @@ class TriggerSerializer(serializers.ModelSerializer):
     class Meta:
         model = Trigger
         fields = ["id", "ref", "pack", "name", "label", "description", "parameters", "payload_schema", "webhook",
-                  "enabled", "created_at", "updated_at"]
+                  "enabled", "source", "created_at", "updated_at"]
+
+
+class TriggerWriteSerializer(serializers.Serializer):
+    """The shape of a trigger create or change; the service checks the meaning."""
+
+    ref = serializers.CharField(required=False, help_text="<pack>.<name>; or give pack and name")
+    pack = serializers.CharField(required=False)
+    name = serializers.CharField(required=False)
+    label = serializers.CharField(required=False, allow_blank=True)
+    description = serializers.CharField(required=False, allow_blank=True)
+    parameters = serializers.JSONField(required=False, help_text="the flat schema of its parameters")
+    payload_schema = serializers.JSONField(required=False)
+    webhook = serializers.BooleanField(required=False)
+    enabled = serializers.BooleanField(required=False)
 
 
 class RuleSerializer(serializers.ModelSerializer):
@@ -21,6 +35,23 @@ class RuleSerializer(serializers.ModelSerializer):
         model = Rule
         fields = ["id", "ref", "pack", "name", "label", "description", "enabled", "trigger", "trigger_params",
                   "criteria", "conditions", "action", "action_params", "source", "created_at", "updated_at"]
+
+
+class RuleWriteSerializer(serializers.Serializer):
+    """The shape of a rule create or change; the service checks the meaning."""
+
+    ref = serializers.CharField(required=False, help_text="<pack>.<name>; or give pack and name")
+    pack = serializers.CharField(required=False)
+    name = serializers.CharField(required=False)
+    label = serializers.CharField(required=False, allow_blank=True)
+    description = serializers.CharField(required=False, allow_blank=True)
+    enabled = serializers.BooleanField(required=False)
+    trigger = serializers.CharField(required=False, help_text="the trigger's ref")
+    trigger_params = serializers.JSONField(required=False)
+    criteria = serializers.JSONField(required=False)
+    conditions = serializers.JSONField(required=False)
+    action = serializers.CharField(required=False, help_text="the action's ref")
+    action_params = serializers.JSONField(required=False)
 
 
 class EventSerializer(serializers.ModelSerializer):

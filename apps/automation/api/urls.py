@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from .views import EnforcementViewSet, EventViewSet, RuleViewSet, TriggerViewSet, WebhookView
+from .views import EnforcementViewSet, EventViewSet, RuleViewSet, TriggerViewSet, WebhookSlashView, WebhookView
 
 router = SimpleRouter()
 router.register("triggers", TriggerViewSet, basename="trigger")
@@ -10,6 +10,6 @@ router.register("events", EventViewSet, basename="event")
 router.register("enforcements", EnforcementViewSet, basename="enforcement")
 urlpatterns = [
     path("webhooks/<str:name>", WebhookView.as_view(), name="webhook"),
-    path("webhooks/<str:name>/", WebhookView.as_view()),
+    path("webhooks/<str:name>/", WebhookSlashView.as_view()),
     *router.urls,
 ]

@@ -1,15 +1,25 @@
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core.api.pagination import NewestFirstCursorPagination
+from apps.packs.api import access
+from apps.packs.api.writes import ServiceWritesMixin
 
 from ..models import Enforcement, Event, Rule, Trigger
-from ..services.events import event_create
+from ..services.definitions import (
+    rule_create,
+    rule_delete,
+    rule_update,
+    trigger_create,
+    trigger_delete,
+    trigger_update,
+)
+from ..services.events import event_create, trigger_resolve
 from ..services.switches import rule_set_enabled, trigger_set_enabled
 from ..services.webhooks import webhook_receive
 from .filters import EnforcementFilter, EventFilter, RuleFilter, TriggerFilter
@@ -18,7 +28,9 @@ from .serializers import (
     EventCreateSerializer,
     EventSerializer,
     RuleSerializer,
+    RuleWriteSerializer,
     TriggerSerializer,
+    TriggerWriteSerializer,
     WebhookAcceptedSerializer,
 )
 
@@ -44,27 +56,50 @@ class EnableDisableMixin:
         return self._switch(False)
 
 
-class TriggerViewSet(EnableDisableMixin, viewsets.ReadOnlyModelViewSet):
-    """Triggers. A disabled one refuses new events (400 naming `trigger`)."""
+@extend_schema_view(
+    create=extend_schema(request=TriggerWriteSerializer, responses={201: TriggerSerializer}),
+    partial_update=extend_schema(request=TriggerWriteSerializer, responses={200: TriggerSerializer}),
+)
+class TriggerViewSet(ServiceWritesMixin, EnableDisableMixin, viewsets.ModelViewSet):
+    """Triggers. A disabled one refuses new events (400 naming `trigger`). Deleting
+    one keeps its events; refused (409) while rules use it."""
 
     queryset = Trigger.objects.select_related("pack")
     serializer_class = TriggerSerializer
     lookup_field = "ref"
     lookup_value_regex = r"[^/]+"
     filterset_class = TriggerFilter
+    ordering_fields = ["ref", "name", "created_at", "updated_at"]
     set_enabled = staticmethod(trigger_set_enabled)
+    rbac_resource = "triggers"
+    kind = "a trigger"
+    write_serializer_class = TriggerWriteSerializer
+    create_service = staticmethod(trigger_create)
+    update_service = staticmethod(trigger_update)
+    delete_service = staticmethod(trigger_delete)
 
 
-class RuleViewSet(EnableDisableMixin, viewsets.ReadOnlyModelViewSet):
-    """Rules. A disabled one matches no event from the next one processed."""
+@extend_schema_view(
+    create=extend_schema(request=RuleWriteSerializer, responses={201: RuleSerializer}),
+    partial_update=extend_schema(request=RuleWriteSerializer, responses={200: RuleSerializer}),
+)
+class RuleViewSet(ServiceWritesMixin, EnableDisableMixin, viewsets.ModelViewSet):
+    """Rules. A disabled one matches no event from the next one processed. Deleting
+    one keeps its enforcements and their executions."""
 
     queryset = Rule.objects.select_related("pack")
     serializer_class = RuleSerializer
     lookup_field = "ref"
     lookup_value_regex = r"[^/]+"
     filterset_class = RuleFilter
-    ordering_fields = ["ref", "created_at"]
+    ordering_fields = ["ref", "name", "created_at", "updated_at"]
     set_enabled = staticmethod(rule_set_enabled)
+    rbac_resource = "rules"
+    kind = "a rule"
+    write_serializer_class = RuleWriteSerializer
+    create_service = staticmethod(rule_create)
+    update_service = staticmethod(rule_update)
+    delete_service = staticmethod(rule_delete)
 
 
 class EventViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
@@ -72,12 +107,16 @@ class EventViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = EventSerializer
     filterset_class = EventFilter
     pagination_class = NewestFirstCursorPagination
+    ordering_fields = ["id", "created_at"]
+    rbac_resource = "events"
 
     @extend_schema(request=EventCreateSerializer, responses={202: EventSerializer})
     def create(self, request, *args, **kwargs):
         """Fire an event of a trigger; its rules are evaluated asynchronously."""
         serializer = EventCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
+        trigger = trigger_resolve(serializer.validated_data["trigger"])
+        access.require(request.user, "create", "events", pack=trigger.pack.ref)
         event = event_create(
             trigger=serializer.validated_data["trigger"], payload=serializer.validated_data["payload"],
             source="api", user=request.user, validate=True,
@@ -90,10 +129,14 @@ class EnforcementViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = EnforcementSerializer
     filterset_class = EnforcementFilter
     pagination_class = NewestFirstCursorPagination
+    ordering_fields = ["id", "created_at"]
+    rbac_resource = "enforcements"
 
 
 class WebhookView(APIView):
     """`POST /api/v1/webhooks/<name>`: stores the event, answers 202 with its id."""
+
+    rbac_resource = "events"
 
     @extend_schema(request=None, responses={202: WebhookAcceptedSerializer})
     def post(self, request, name: str):
@@ -110,3 +153,8 @@ class WebhookView(APIView):
             delivery_id=request.headers.get("X-Attune-Delivery") or request.headers.get("Webhook-Id"),
         )
         return Response({"event_id": event.pk, "status": event.status}, status=status.HTTP_202_ACCEPTED)
+
+
+@extend_schema_view(post=extend_schema(exclude=True))
+class WebhookSlashView(WebhookView):
+    """The same endpoint with a trailing slash, left out of the schema (one operation)."""
