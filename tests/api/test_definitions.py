@@ -158,3 +158,19 @@ def test_views_ask_the_authoriser_with_the_pack(client, monkeypatch):
     client.post("/api/v1/packs/register/", {"ref": "core"}, format="json")
     assert calls == [("create", "rules", "core"), ("execute", "executions", "core"), ("update", "actions", "core"),
                      ("create", "events", "core"), ("manage", "packs", None)]
+
+
+def test_a_literal_secret_in_a_rule_is_shown_masked_and_kept_when_sent_back(client):
+    """A rule's literal value for a secret parameter never comes back in clear, and a
+    change that sends the masked value back keeps the stored one."""
+    body = {"ref": "core.fetch", "trigger": "core.webhook", "trigger_params": {"url": "f"},
+            "action": "core.http_request",
+            "action_params": {"url": "https://example.test", "auth_token": "rule-canary-77"}}
+    made = client.post("/api/v1/rules/", body, format="json")
+    assert made.status_code == 201, made.json()
+    shown = client.get("/api/v1/rules/core.fetch/").json()
+    assert shown["action_params"] == {"url": "https://example.test", "auth_token": "********"}
+    assert "rule-canary-77" not in client.get("/api/v1/rules/").content.decode()
+    changed = client.patch("/api/v1/rules/core.fetch/", {"action_params": shown["action_params"]}, format="json")
+    assert changed.status_code == 200, changed.json()
+    assert Rule.objects.get(ref="core.fetch").action_params["auth_token"] == "rule-canary-77"

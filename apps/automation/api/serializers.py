@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from apps.core import schemas
+
 from ..models import Enforcement, Event, Rule, Trigger
 
 
@@ -35,6 +37,14 @@ class RuleSerializer(serializers.ModelSerializer):
         model = Rule
         fields = ["id", "ref", "pack", "name", "label", "description", "enabled", "trigger", "trigger_params",
                   "criteria", "conditions", "action", "action_params", "source", "created_at", "updated_at"]
+
+    def to_representation(self, rule: Rule) -> dict:
+        # A literal value given for a secret parameter is shown masked; sending the
+        # mask back in a change keeps the stored value (rule_update).
+        data = super().to_representation(rule)
+        if rule.action is not None and data.get("action_params"):
+            data["action_params"] = schemas.mask(data["action_params"], schemas.secret_names(rule.action.parameters))
+        return data
 
 
 class RuleWriteSerializer(serializers.Serializer):

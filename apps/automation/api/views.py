@@ -87,7 +87,7 @@ class RuleViewSet(ServiceWritesMixin, EnableDisableMixin, viewsets.ModelViewSet)
     """Rules. A disabled one matches no event from the next one processed. Deleting
     one keeps its enforcements and their executions."""
 
-    queryset = Rule.objects.select_related("pack")
+    queryset = Rule.objects.select_related("pack", "action")
     serializer_class = RuleSerializer
     lookup_field = "ref"
     lookup_value_regex = r"[^/]+"

@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 
+from apps.core import schemas
 from apps.core.deletion import definitions_affected
 from apps.core.errors import Conflict, InvalidInput, NotFound
 from apps.packs.choices import Source
@@ -104,11 +105,22 @@ def rule_update(*, ref: str, data: dict[str, Any]) -> Rule:
         merged = {name: getattr(rule, name) for name in RULE_FIELDS if name not in ("trigger", "action")}
         merged.update({"trigger": rule.trigger_ref, "action": rule.action_ref})
         merged.update({k: data[k] for k in RULE_FIELDS if k in data})
+        merged["action_params"] = _unmasked(rule, merged.get("action_params"))
         for name, value in rule_fields(rule.pack.ref, merged).items():
             setattr(rule, name, value)
         rule.save()
         timers_sync()
     return rule
+
+
+def _unmasked(rule: Rule, params: Any) -> Any:
+    """Parameters as sent back by a client that read them masked: a secret parameter
+    whose value is the mask keeps its stored value."""
+    if not isinstance(params, dict) or rule.action is None:
+        return params
+    secrets = schemas.secret_names(rule.action.parameters)
+    return {name: rule.action_params.get(name, value) if name in secrets and value == schemas.MASK else value
+            for name, value in params.items()}
 
 
 def rule_delete(*, ref: str) -> None:
