@@ -22,6 +22,9 @@ RESOURCES = (
     "executions", "workflows", "keys", "workers", "users", "roles", "api_keys", "audit_events",
 )
 ANY = "*"
+# Resources a user holds only their own of (their API keys): a pack-limited grant on
+# them still counts, for the user's own objects; `manage` (everyone's) needs a global one.
+OWN_RESOURCES = frozenset({"api_keys"})
 
 
 @dataclass(frozen=True)
@@ -155,6 +158,8 @@ def can(user: Any, verb: str, resource: str | None, pack: str | None = None) -> 
     grants = grants_for(user)
     if grants.global_(verb, resource):
         return True
+    if resource in OWN_RESOURCES and verb != "manage":
+        return bool(grants.packs(verb, resource))
     if resource is None or not has_pack_scope(resource):
         return False
     packs = grants.packs(verb, resource)

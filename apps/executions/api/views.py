@@ -8,6 +8,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from apps.core.api.pagination import NewestFirstCursorPagination
+from apps.identity import authz
 from apps.identity.tokens import ScopedPrincipal
 
 from ..choices import ON_WORKER
@@ -71,6 +72,7 @@ class ExecutionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         serializer.is_valid(raise_exception=True)
         if not isinstance(serializer.validated_data.get("parameters"), dict):
             raise ValidationError({"parameters": ["must be an object"]})
+        authz.require(request.user, "execute", "executions", pack=serializer.validated_data["action"].split(".", 1)[0])
         execution = execution_request(
             action=serializer.validated_data["action"], parameters=serializer.validated_data["parameters"],
             user=request.user,

@@ -145,3 +145,12 @@ def test_audit_record_is_the_service_other_apps_call(admin):
     event = audit_record(actor=admin, verb="decrypt", object_type="keys", object_id="system/db_password",
                          source="10.0.0.1")
     assert (event.actor_id, event.verb, event.outcome) == (admin.pk, "decrypt", "success")
+
+
+def test_the_admin_shows_the_audit_log_read_only(admin, client):
+    """The admin lists audit events and offers no way to change them."""
+    AuditEvent.objects.create(actor=admin, actor_name="root", verb="delete", object_type="rules", outcome="success")
+    client.force_login(admin)
+    page = client.get("/admin/identity/auditevent/")
+    assert page.status_code == 200 and b"rules" in page.content
+    assert client.get("/admin/identity/auditevent/add/").status_code == 403
