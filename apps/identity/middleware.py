@@ -8,7 +8,7 @@ import logging
 from typing import Any
 
 from .permissions import view_resource, view_verb
-from .services import audit_record
+from .services import audit_record, audit_recorded
 
 log = logging.getLogger(__name__)
 
@@ -33,15 +33,21 @@ class AuditMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        response = self.get_response(request)
-        if request.method in MUTATING and request.path.startswith(API_PREFIX):
-            try:
-                self._record(request, response)
-            except Exception:  # noqa: BLE001 - the audit never breaks the answer
-                log.exception("could not audit %s %s", request.method, request.path)
+        if request.method not in MUTATING or not request.path.startswith(API_PREFIX):
+            return self.get_response(request)
+        recorded: list[tuple[str, str]] = []
+        token = audit_recorded.set(recorded)
+        try:
+            response = self.get_response(request)
+        finally:
+            audit_recorded.reset(token)
+        try:
+            self._record(request, response, recorded)
+        except Exception:  # noqa: BLE001 - the audit never breaks the answer
+            log.exception("could not audit %s %s", request.method, request.path)
         return response
 
-    def _record(self, request, response) -> None:
+    def _record(self, request, response, recorded: list[tuple[str, str]]) -> None:
         match = getattr(request, "resolver_match", None)
         func = match.func if match else None
         cls = getattr(func, "cls", None)
@@ -49,10 +55,13 @@ class AuditMiddleware:
             return  # login, refresh and logout record their own, clearer, events
         action = (getattr(func, "actions", None) or {}).get(request.method.lower())
         verb = view_verb(cls, request.method, action) if cls else request.method.lower()
+        object_type = (view_resource(cls) if cls else "") or ""
+        if (verb, object_type) in recorded:
+            return  # the view recorded this act itself (e.g. a decrypt)
         audit_record(
             actor=getattr(request, "user", None),
             verb=verb,
-            object_type=(view_resource(cls) if cls else "") or "",
+            object_type=object_type,
             object_id=self._object_id(cls, match, response),
             source=source_of(request),
             outcome=outcome_of(response.status_code),

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextvars
 import logging
 import secrets
 from collections.abc import Iterable
@@ -190,6 +191,13 @@ def admin_ensure(*, username: str = "admin") -> tuple[object, str | None, str | 
 
 
 # --- audit -----------------------------------------------------------------------------
+# What a request has recorded by itself (a decrypt), so the audit middleware does not
+# record the same act twice. Set by the middleware for the length of a request.
+audit_recorded: contextvars.ContextVar[list[tuple[str, str]] | None] = contextvars.ContextVar(
+    "audit_recorded", default=None
+)
+
+
 def actor_name(actor: Any) -> str:
     if actor is None:
         return ""
@@ -207,6 +215,9 @@ def audit_record(
     values: the object's id or ref is all an audit event holds. An audit failure is
     logged, never raised into the caller's request."""
     user = actor if getattr(actor, "is_authenticated", False) and getattr(actor, "pk", None) else None
+    recorded = audit_recorded.get()
+    if recorded is not None:
+        recorded.append((verb, object_type or ""))
     try:
         return AuditEvent.objects.create(
             actor=user, actor_name=(actor_label if actor_label is not None else actor_name(actor))[:200],

@@ -238,6 +238,8 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "UNAUTHENTICATED_USER": None,
 }
+# Login attempts per source address (DRF rate syntax: "20/minute").
+ATTUNE_LOGIN_RATE = env.str("ATTUNE_LOGIN_RATE", default="20/minute")
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(hours=env.float("ATTUNE_JWT_ACCESS_HOURS", default=1)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env.float("ATTUNE_JWT_REFRESH_DAYS", default=7)),

@@ -24,9 +24,7 @@ auth = [
     ("logout", LogoutView.as_view(), "auth-logout"),
     ("whoami", WhoamiView.as_view(), "auth-whoami"),
 ]
-# With and without the trailing slash, as clients write either.
 urlpatterns = [
     *(path(f"auth/{name}", view, name=url_name) for name, view, url_name in auth),
-    *(path(f"auth/{name}/", view) for name, view, _ in auth),
     *router.urls,
 ]

@@ -3,6 +3,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import django_filters
+from django.conf import settings
 from django.contrib.auth import authenticate, get_user_model
 from django.db.models import Prefetch
 from django_filters.rest_framework import DjangoFilterBackend
@@ -13,6 +14,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.filters import OrderingFilter
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
 from rest_framework.views import APIView
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.tokens import RefreshToken
@@ -67,7 +69,21 @@ class OpenAuthView(APIView):
         return "Bearer"
 
 
+class LoginRateThrottle(SimpleRateThrottle):
+    """Password guessing is slowed per source address (ATTUNE_LOGIN_RATE, e.g. 20/min)."""
+
+    scope = "login"
+
+    def get_rate(self) -> str:
+        return settings.ATTUNE_LOGIN_RATE
+
+    def get_cache_key(self, request, view) -> str:
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
+
+
 class LoginView(OpenAuthView):
+    throttle_classes = [LoginRateThrottle]
+
     @extend_schema(request=LoginSerializer, responses={200: LoginAnswerSerializer})
     def post(self, request):
         """Exchange a username and password for a JWT access token (1 h) and refresh

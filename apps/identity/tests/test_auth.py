@@ -119,3 +119,16 @@ def test_passwords_are_hashed_with_argon2_outside_tests():
     from attune.settings import base
 
     assert base.PASSWORD_HASHERS[0] == "django.contrib.auth.hashers.Argon2PasswordHasher"
+
+
+def test_password_guessing_is_throttled(make_user, settings):
+    """Past ATTUNE_LOGIN_RATE attempts from one address, login answers 429."""
+    from django.core.cache import cache
+
+    make_user("ann")
+    cache.clear()
+    settings.ATTUNE_LOGIN_RATE = "3/minute"
+    answers = [login("ann", "wrong").status_code for _ in range(4)]
+    assert answers == [401, 401, 401, 429]
+    assert login("ann", "correct-horse-1").status_code == 429
+    cache.clear()

@@ -154,3 +154,25 @@ def test_the_admin_shows_the_audit_log_read_only(admin, client):
     page = client.get("/admin/identity/auditevent/")
     assert page.status_code == 200 and b"rules" in page.content
     assert client.get("/admin/identity/auditevent/add/").status_code == 403
+
+
+def test_an_act_a_view_records_itself_is_not_recorded_twice(admin, rf):
+    """A view that records its own act (the keys app's decrypt) leaves one event, not two."""
+    from django.http import HttpResponse
+    from django.urls import ResolverMatch
+
+    from apps.identity.middleware import AuditMiddleware
+    from apps.identity.services import audit_record
+    from apps.identity.tests.views import DecryptingView
+
+    view = DecryptingView.as_view({"post": "decrypt"})
+
+    def respond(request):
+        request.resolver_match = ResolverMatch(view, (), {"pk": "7"})
+        audit_record(actor=admin, verb="decrypt", object_type="roles", object_id="7")
+        return HttpResponse(status=200)
+
+    request = rf.post("/api/v1/roles/7/decrypt/")
+    request.user = admin
+    AuditMiddleware(respond)(request)
+    assert AuditEvent.objects.filter(verb="decrypt").count() == 1
