@@ -95,8 +95,6 @@ class EnforcementViewSet(viewsets.ReadOnlyModelViewSet):
 class WebhookView(APIView):
     """`POST /api/v1/webhooks/<name>`: stores the event, answers 202 with its id."""
 
-    rbac_resource = "events"  # a webhook call creates an event
-
     @extend_schema(request=None, responses={202: WebhookAcceptedSerializer})
     def post(self, request, name: str):
         from django.conf import settings
