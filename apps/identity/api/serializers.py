@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
 from ..models import ApiKey, AuditEvent, Role
+from ..selectors import user_role_names
 
 User = get_user_model()
 
@@ -32,7 +33,7 @@ class WhoamiSerializer(serializers.ModelSerializer):
         fields = ["id", "username", "email", "is_superuser", "roles"]
 
     def get_roles(self, user) -> list[str]:
-        return sorted(role.name for role in user.attune_roles.all())
+        return user_role_names(user=user)
 
 
 class LoginAnswerSerializer(TokenPairSerializer):

@@ -112,13 +112,23 @@ class RefreshView(OpenAuthView):
         serializer.is_valid(raise_exception=True)
         try:
             old = RefreshToken(serializer.validated_data["refresh"])
-            user = User.objects.filter(pk=old.payload.get("user_id"), is_active=True).first()
-            if user is None:
-                return _unauthorized("the refresh token's user is gone or inactive")
-            old.blacklist()
         except TokenError:
-            return _unauthorized("invalid, expired or revoked refresh token")
+            return self._refused(request, "invalid, expired or revoked refresh token")
+        user = User.objects.filter(pk=old.payload.get("user_id"), is_active=True).first()
+        if user is None:
+            return self._refused(request, "the refresh token's user is gone or inactive")
+        # Two refreshes racing with one token: only the one that revokes it wins.
+        _, revoked_now = old.blacklist()
+        if not revoked_now:
+            return self._refused(request, "invalid, expired or revoked refresh token")
+        services.audit_record(actor=user, verb="refresh", object_type="users", object_id=user.pk,
+                              source=source_of(request), status_code=200, method="POST", path=request.path)
         return Response(_pair(RefreshToken.for_user(user)))
+
+    def _refused(self, request, detail: str) -> Response:
+        services.audit_record(actor=None, verb="refresh", object_type="users", source=source_of(request),
+                              outcome="denied", status_code=401, method="POST", path=request.path)
+        return _unauthorized(detail)
 
 
 class LogoutView(OpenAuthView):

@@ -132,3 +132,16 @@ def test_password_guessing_is_throttled(make_user, settings):
     assert answers == [401, 401, 401, 429]
     assert login("ann", "correct-horse-1").status_code == 429
     cache.clear()
+
+
+def test_whoami_shows_roles_held_through_a_group(make_user, client_for):
+    """Roles given to a user's group appear in whoami with the direct ones."""
+    from django.contrib.auth.models import Group
+
+    from apps.identity.models import Role
+
+    user = make_user("ann", "viewer")
+    group = Group.objects.create(name="ops")
+    group.user_set.add(user)
+    Role.objects.get(name="operator").groups.add(group)
+    assert client_for(user).get("/api/v1/auth/whoami").json()["roles"] == ["operator", "viewer"]
