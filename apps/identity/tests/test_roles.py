@@ -176,3 +176,17 @@ def test_an_act_a_view_records_itself_is_not_recorded_twice(admin, rf):
     request.user = admin
     AuditMiddleware(respond)(request)
     assert AuditEvent.objects.filter(verb="decrypt").count() == 1
+
+
+def test_the_admin_role_without_superuser_manages_everything(make_user, client_for):
+    """A user holding the admin role (not a superuser) manages users, roles, everyone's
+    API keys and reads the audit log."""
+    boss = client_for(make_user("boss", "admin"))
+    assert boss.post("/api/v1/users/", {"username": "new", "roles": ["viewer"]}, format="json").status_code == 201
+    assert boss.post("/api/v1/roles/", {"name": "x", "grants": ["read:packs"]}, format="json").status_code == 201
+    assert boss.get("/api/v1/audit-events/").status_code == 200
+    other = client_for(make_user("ann", "operator"))
+    other.post("/api/v1/api-keys/", {"name": "ann's"}, format="json")
+    assert "ann's" in {k["name"] for k in boss.get("/api/v1/api-keys/").json()["results"]}
+    assert authz.is_admin(get_user_model().objects.get(username="boss"))
+    assert not authz.is_admin(get_user_model().objects.get(username="ann"))
