@@ -17,6 +17,7 @@ def health_ready(request):
 
 
 api = [
+    path("", include("apps.identity.api.urls")),
     path("", include("apps.keys.api.urls")),
     path("", include("apps.packs.api.urls")),
     path("", include("apps.executions.api.urls")),

@@ -14,10 +14,7 @@ from rest_framework.authentication import SessionAuthentication
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
 
-try:
-    from apps.identity import authz
-except ImportError:  # TEMPORARY until the authoriser lands on this branch: superusers only
-    from . import _authz_fallback as authz  # type: ignore[no-redef]
+from apps.identity import authz
 from apps.identity.tokens import ScopedPrincipal
 
 from .subscriptions import Filter

@@ -4,6 +4,7 @@ variable (or a line in an optional .env), read once here with django-environ."""
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework_simplejwt.token_blacklist",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -67,6 +69,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "apps.identity.middleware.AuditMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -236,8 +239,11 @@ REST_FRAMEWORK = {
         "apps.identity.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["apps.identity.permissions.IsAuthenticatedUser"],
+    # RBAC (docs/security.md): every view is authorised per resource type and verb,
+    # and lists and details show only the rows of the packs the user may read.
+    "DEFAULT_PERMISSION_CLASSES": ["apps.identity.permissions.RbacPermission"],
     "DEFAULT_FILTER_BACKENDS": [
+        "apps.identity.filters.RbacFilterBackend",
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
@@ -247,6 +253,17 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "apps.core.api.exceptions.exception_handler",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "UNAUTHENTICATED_USER": None,
+}
+# Login attempts per source address (DRF rate syntax: "20/minute").
+ATTUNE_LOGIN_RATE = env.str("ATTUNE_LOGIN_RATE", default="20/minute")
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(hours=env.float("ATTUNE_JWT_ACCESS_HOURS", default=1)),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=env.float("ATTUNE_JWT_REFRESH_DAYS", default=7)),
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "AUTH_HEADER_TYPES": ("Bearer",),
+    "SIGNING_KEY": SECRET_KEY,
+    "ALGORITHM": "HS256",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Attune API",
@@ -262,6 +279,8 @@ SPECTACULAR_SETTINGS = {
         "EventStatusEnum": "apps.automation.choices.EventStatus",
         "EnforcementStatusEnum": "apps.automation.choices.EnforcementStatus",
     },
+    # The schema and Swagger UI need a signed-in user (any role), not RBAC grants.
+    "SERVE_PERMISSIONS": ["apps.identity.permissions.IsAuthenticatedUser"],
 }
 
 LANGUAGE_CODE = "en-us"

@@ -134,12 +134,11 @@ def test_workflows_list_their_graph(client):
 
 
 def test_views_ask_the_authoriser_with_the_pack(client, monkeypatch):
-    """Writes ask `authz.require` (through apps.packs.api.access) for the verb, the
+    """Writes ask `authz.require` for the verb, the
     resource type and the pack; a refusal is a 403 and nothing is made."""
-    import sys
-    import types
-
     from rest_framework.exceptions import PermissionDenied
+
+    from apps.identity import authz
 
     calls: list[tuple] = []
 
@@ -148,7 +147,7 @@ def test_views_ask_the_authoriser_with_the_pack(client, monkeypatch):
         if (verb, resource) == ("create", "rules"):
             raise PermissionDenied("not in this pack")
 
-    monkeypatch.setitem(sys.modules, "apps.identity.authz", types.SimpleNamespace(require=require))
+    monkeypatch.setattr(authz, "require", require)
     refused = client.post("/api/v1/rules/", rule_body(), format="json")
     assert refused.status_code == 403 and not Rule.objects.filter(ref="core.onhook").exists()
     ran = client.post("/api/v1/executions/", {"action": "core.echo", "parameters": {}}, format="json")

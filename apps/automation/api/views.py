@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core.api.pagination import NewestFirstCursorPagination
-from apps.packs.api import access
+from apps.identity import authz
 from apps.packs.api.writes import ServiceWritesMixin
 
 from ..models import Enforcement, Event, Rule, Trigger
@@ -116,7 +116,7 @@ class EventViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         serializer = EventCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         trigger = trigger_resolve(serializer.validated_data["trigger"])
-        access.require(request.user, "create", "events", pack=trigger.pack.ref)
+        authz.require(request.user, "create", "events", pack=trigger.pack.ref)
         event = event_create(
             trigger=serializer.validated_data["trigger"], payload=serializer.validated_data["payload"],
             source="api", user=request.user, validate=True,

@@ -8,8 +8,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from apps.core.api.pagination import NewestFirstCursorPagination
+from apps.identity import authz
 from apps.identity.tokens import ScopedPrincipal
-from apps.packs.api import access
 from apps.packs.api.writes import ServiceWritesMixin
 
 from ..choices import ON_WORKER
@@ -101,7 +101,7 @@ class ExecutionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         if not isinstance(serializer.validated_data.get("parameters"), dict):
             raise ValidationError({"parameters": ["must be an object"]})
         action = action_resolve(serializer.validated_data["action"])
-        access.require(request.user, "execute", "executions", pack=action.pack.ref)
+        authz.require(request.user, "execute", "executions", pack=action.pack.ref)
         execution = execution_request(
             action=serializer.validated_data["action"], parameters=serializer.validated_data["parameters"],
             user=request.user,
@@ -125,7 +125,7 @@ class ExecutionViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         serializer = ReRunSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         original = self.get_object()
-        access.require(request.user, "execute", "executions", pack=original.action_ref.split(".", 1)[0])
+        authz.require(request.user, "execute", "executions", pack=original.action_ref.split(".", 1)[0])
         execution = execution_rerun(execution_id=original.pk,
                                     parameters=serializer.validated_data.get("parameters"), user=request.user)
         execution = Execution.objects.prefetch_related("history").get(pk=execution.pk)

@@ -70,7 +70,12 @@ class KeyViewSet(viewsets.ModelViewSet):
         if key.scope_kind == ScopeKind.USER:
             if key.owner_id != user.pk and (verb == "decrypt" or not access.is_admin(user)):
                 raise PermissionDenied("a user's keys are their own")
-        access.require(user, verb, key.pack_ref or None)
+        if key.scope_kind == ScopeKind.SYSTEM:
+            # System keys are read by every pack's templates: a pack-limited grant
+            # is not enough to change or decrypt them.
+            access.require_global(user, verb)
+        else:
+            access.require(user, verb, key.pack_ref or None)
 
     @extend_schema(request=KeyCreateSerializer, responses={201: KeySerializer})
     def create(self, request, *args, **kwargs):
@@ -80,7 +85,10 @@ class KeyViewSet(viewsets.ModelViewSet):
         parsed = services.scope_parse(data["scope"], user=request.user)
         if parsed.kind == ScopeKind.USER and parsed.owner.pk != request.user.pk and not access.is_admin(request.user):
             raise PermissionDenied("a user's keys are their own")
-        access.require(request.user, "create", _scope_pack(data["scope"]))
+        if parsed.kind == ScopeKind.SYSTEM:
+            access.require_global(request.user, "create")
+        else:
+            access.require(request.user, "create", _scope_pack(data["scope"]))
         key = services.key_create(name=data["name"], scope=data["scope"], value=data["value"],
                                   encrypted=data["encrypted"], ttl=data["ttl"], user=request.user)
         return Response(KeySerializer(key).data, status=status.HTTP_201_CREATED)

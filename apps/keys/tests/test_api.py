@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
 
+from apps.identity.models import Role, RoleAssignment
 from apps.keys import services
 from apps.keys.models import Key
 
@@ -100,6 +101,8 @@ def test_a_users_keys_are_theirs_alone(admin):
     users = get_user_model().objects
     alice = users.create_user(username="alice", password="pw-alice-1")
     bob = users.create_user(username="bob", password="pw-bob-1")
+    for user in (alice, bob):
+        RoleAssignment.objects.create(user=user, role=Role.objects.get(name="viewer"))
     mine = services.key_create(name="token", scope="user:alice", value="alice-secret", encrypted=True)
     services.key_create(name="token", scope="user:bob", value="bob-secret", encrypted=True)
     services.key_create(name="note", scope="user:alice", value="alice-note")
@@ -121,6 +124,23 @@ def test_a_users_keys_are_theirs_alone(admin):
 
     as_alice = client_for(alice)
     assert {k["name"] for k in as_alice.get("/api/v1/keys/").json()["results"]} == {"token", "note"}
+
+
+def test_a_pack_limited_operator_cannot_touch_system_keys(admin):
+    """System keys are read by every pack: an operator limited to one pack may manage
+    that pack's keys, not create, change or decrypt system ones."""
+    dana = get_user_model().objects.create_user(username="dana", password="pw-dana-1")
+    role = Role.objects.create(name="ops-operator", grants=[["*", "keys"]], packs=["ops"])
+    RoleAssignment.objects.create(user=dana, role=role)
+    system = services.key_create(name="db", scope="system", value="system-secret", encrypted=True)
+    as_dana = client_for(dana)
+    made = as_dana.post("/api/v1/keys/", {"name": "t", "scope": "pack:ops", "value": 1}, format="json")
+    assert made.status_code == 201, made.json()
+    assert as_dana.post("/api/v1/keys/", {"name": "t", "scope": "system", "value": 1},
+                        format="json").status_code == 403
+    assert as_dana.patch(f"/api/v1/keys/{system.pk}/", {"value": 2}, format="json").status_code in (403, 404)
+    assert as_dana.post(f"/api/v1/keys/{system.pk}/decrypt/").status_code in (403, 404)
+    assert services.key_decrypt(key=Key.objects.get(pk=system.pk)) == "system-secret"
 
 
 def test_non_admin_reads_metadata_but_cannot_change_or_decrypt(admin):

@@ -6,10 +6,11 @@ from rest_framework.decorators import action
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
+from apps.identity import authz
+
 from ..errors import PackLoadError
 from ..models import Pack, Runtime
 from ..services import pack_dir_for, pack_register, pack_uninstall, pack_upload, packs_register_all
-from . import access
 from .filters import PackFilter, RuntimeFilter
 from .serializers import (
     PackRegisterSerializer,
@@ -51,7 +52,7 @@ class PackViewSet(mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet):
         requested pack fails)."""
         serializer = PackRegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        access.require(request.user, "manage", "packs")
+        authz.require(request.user, "manage", "packs")
         path, ref = serializer.validated_data.get("path"), serializer.validated_data.get("ref")
         if path or ref:
             try:
@@ -73,7 +74,7 @@ class PackViewSet(mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet):
         """Install or upgrade a pack from a tar.gz (`file`); 201 with the pack."""
         serializer = PackUploadSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        access.require(request.user, "manage", "packs")
+        authz.require(request.user, "manage", "packs")
         try:
             pack = pack_upload(file=serializer.validated_data["file"])
         except PackLoadError as exc:
@@ -83,7 +84,7 @@ class PackViewSet(mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet):
     def destroy(self, request, *args, **kwargs):
         """Uninstall the pack (its content goes; execution history stays)."""
         pack = self.get_object()
-        access.require(request.user, "manage", "packs", pack=pack.ref)
+        authz.require(request.user, "manage", "packs", pack=pack.ref)
         pack_uninstall(ref=pack.ref)
         return Response(status=status.HTTP_204_NO_CONTENT)
 

@@ -1,5 +1,5 @@
 """Writes through services for the pack-content viewsets (actions, triggers, rules):
-an input serializer checks the shape, `access.require` the user's right in the pack,
+an input serializer checks the shape, `authz.require` the user's right in the pack,
 one service does the rest; the answer is the read serializer. PATCH changes some
 fields (PUT, a full replacement, is not offered: definitions have many optional
 fields whose defaults would silently come back)."""
@@ -12,8 +12,9 @@ from typing import Any
 from rest_framework import status
 from rest_framework.response import Response
 
+from apps.identity import authz
+
 from ..services import pack_content_ref
-from . import access
 
 
 class ServiceWritesMixin:
@@ -33,19 +34,19 @@ class ServiceWritesMixin:
     def create(self, request, *args, **kwargs):
         data = self._input(request, partial=False)
         pack, _ref = pack_content_ref(data=data, kind=self.kind)
-        access.require(request.user, "create", self.rbac_resource, pack=pack.ref)
+        authz.require(request.user, "create", self.rbac_resource, pack=pack.ref)
         obj = type(self).create_service(data=data)
         return Response(self.get_serializer(obj).data, status=status.HTTP_201_CREATED)
 
     def partial_update(self, request, *args, **kwargs):
         obj = self.get_object()
-        access.require(request.user, "update", self.rbac_resource, pack=obj.pack.ref)
+        authz.require(request.user, "update", self.rbac_resource, pack=obj.pack.ref)
         data = self._input(request, partial=True)
         obj = type(self).update_service(ref=obj.ref, data=data)
         return Response(self.get_serializer(obj).data)
 
     def destroy(self, request, *args, **kwargs):
         obj = self.get_object()
-        access.require(request.user, "delete", self.rbac_resource, pack=obj.pack.ref)
+        authz.require(request.user, "delete", self.rbac_resource, pack=obj.pack.ref)
         type(self).delete_service(ref=obj.ref)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -53,7 +53,8 @@ class Command(BaseCommand):
         if password:
             self.stdout.write(self.style.SUCCESS(
                 "\nCreated the admin user (shown once, keep them):\n"
-                f"  username:  admin\n  password:  {password}\n  API token: {token}\n"
+                f"  username:  admin (role admin)\n  password:  {password}\n  API token: {token}\n"
+                "Users, roles, API keys and sign-in: docs/security.md\n"
             ))
 
         celery = [python, "-m", "celery", "-A", "attune", "--quiet", "worker", "--without-gossip", "--without-mingle",
