@@ -162,7 +162,7 @@ def test_a_pack_scoped_viewer_receives_only_its_packs(packs):
         await _run("beta.hello")
         pk = await _run("alpha.hello")
         message = await ws.receive_json_from(timeout=5)
-        assert (message["entity_id"], message["payload"]["status"]) == (pk, "requested")
+        assert message["entity_id"] == pk and message["payload"]["previous"] == ""
         while not await ws.receive_nothing(timeout=0.5):
             assert (await ws.receive_json_from())["entity_id"] == pk
         await ws.disconnect()
