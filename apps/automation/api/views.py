@@ -8,6 +8,7 @@ from rest_framework.views import APIView
 
 from apps.core.api.pagination import NewestFirstCursorPagination
 from apps.identity import authz
+from apps.identity.permissions import RbacPermission
 from apps.packs.api.writes import ServiceWritesMixin
 
 from ..models import Enforcement, Event, Rule, Trigger
@@ -20,6 +21,7 @@ from ..services.definitions import (
     trigger_update,
 )
 from ..services.events import event_create, trigger_resolve
+from ..services.signatures import signature_of, webhook_signature_check
 from ..services.switches import rule_set_enabled, trigger_set_enabled
 from ..services.webhooks import webhook_receive
 from .filters import EnforcementFilter, EventFilter, RuleFilter, TriggerFilter
@@ -133,10 +135,23 @@ class EnforcementViewSet(viewsets.ReadOnlyModelViewSet):
     rbac_resource = "enforcements"
 
 
+class SignedOrPermitted(RbacPermission):
+    """A caller without a token may come in with a signature, which the view checks
+    against the webhook's signing key before anything is stored."""
+
+    def has_permission(self, request, view) -> bool:
+        if request.user is None and signature_of(request.headers):
+            return True
+        return super().has_permission(request, view)
+
+
 class WebhookView(APIView):
-    """`POST /api/v1/webhooks/<name>`: stores the event, answers 202 with its id."""
+    """`POST /api/v1/webhooks/<name>`: stores the event, answers 202 with its id.
+    Called with an API token, or signed (HMAC-SHA256 of the body) for a rule with an
+    `hmac_key`."""
 
     rbac_resource = "events"
+    permission_classes = [SignedOrPermitted]
 
     @extend_schema(request=None, responses={202: WebhookAcceptedSerializer})
     def post(self, request, name: str):
@@ -147,6 +162,8 @@ class WebhookView(APIView):
         body = request.body
         if len(body) > settings.ATTUNE_WEBHOOK_MAX_BODY:
             raise InvalidInput("body", f"is larger than {settings.ATTUNE_WEBHOOK_MAX_BODY} bytes")
+        if request.user is None:
+            webhook_signature_check(name=name, body=body, signature=signature_of(request.headers))
         event = webhook_receive(
             name=name, body=body, content_type=request.content_type or "application/json",
             headers=dict(request.headers), user=request.user,
