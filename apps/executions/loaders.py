@@ -37,6 +37,18 @@ def _inside(base: Path, relative: str, field: str) -> Path:
     return path
 
 
+# What the column holds (a 32-bit integer); about 68 years.
+MAX_TIMEOUT = 2**31 - 1
+
+
+def _is_file(path: Path) -> bool:
+    """False, not an error, for names the file system refuses (too long, NUL)."""
+    try:
+        return path.is_file()
+    except (OSError, ValueError):
+        return False
+
+
 def action_fields(ctx: LoadContext, path: Path, data: dict[str, Any]) -> dict[str, Any]:
     """The stored fields of an action definition, or InvalidInput naming the field."""
     given = pick(data, "ref", "name")
@@ -59,7 +71,7 @@ def action_fields(ctx: LoadContext, path: Path, data: dict[str, Any]) -> dict[st
     actions_dir = ctx.pack_dir / "actions"
     if entry_point:
         script = _inside(actions_dir, entry_point, "entry_point")
-        if not script.is_file():
+        if not _is_file(script):
             raise InvalidInput("entry_point", f"{entry_point} does not exist in {ctx.relative(actions_dir)}")
         if runner == "native" and not os.access(script, os.X_OK):
             raise InvalidInput("entry_point", f"{entry_point} is not executable (chmod +x) for the native runner")
@@ -68,11 +80,13 @@ def action_fields(ctx: LoadContext, path: Path, data: dict[str, Any]) -> dict[st
             raise InvalidInput("entry_point", f"is required for a {runner} action (or, for shell, a `cmd` parameter)")
     if workflow_file:
         workflow = _inside(actions_dir, workflow_file, "workflow_file")
-        if not workflow.is_file():
+        if not _is_file(workflow):
             raise InvalidInput("workflow_file", f"{workflow_file} does not exist in {ctx.relative(actions_dir)}")
     timeout = data.get("timeout")
     if timeout is not None and (not isinstance(timeout, int) or isinstance(timeout, bool) or timeout <= 0):
         raise InvalidInput("timeout", "must be a positive number of seconds")
+    if timeout is not None and timeout > MAX_TIMEOUT:
+        raise InvalidInput("timeout", f"must be at most {MAX_TIMEOUT} seconds")
     tags = data.get("tags") or []
     if not isinstance(tags, list):
         raise InvalidInput("tags", "must be a list")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import DataError
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -33,6 +34,11 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
         return Response(body, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DomainError):
         return Response({"detail": str(exc), "errors": []}, status=exc.status_code)
+    if isinstance(exc, (OverflowError, DataError)):
+        # A number too big for its column, in a filter or a body, that no serializer
+        # bounded: the database refuses it, and that is the client's error.
+        return Response({"detail": "a value is out of range", "errors": [{"field": "", "reason": "out of range"}]},
+                        status=status.HTTP_400_BAD_REQUEST)
     response = drf_exception_handler(exc, context)
     if response is not None and isinstance(exc, exceptions.ValidationError):
         errors = _flatten(exc.detail)
