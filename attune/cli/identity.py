@@ -75,9 +75,9 @@ def _delete(resource: str, verb: str, past: str):
         if not yes and not typer.confirm(f"{verb.capitalize()} {resource} {value}?", err=True):
             raise typer.Exit(EXIT_FAILURE)
         with session(out) as api:
-            row = lookup(api, RESOURCES[resource], value)
-            api.delete(f"{RESOURCES[resource].path}{row['id']}/", what=f"{resource} {value}")
-            render({past: row["id"]}, out, human=lambda console: echo(f"{resource} {value} {past}"))
+            row_id = int(value) if value.isdigit() else lookup(api, RESOURCES[resource], value)["id"]
+            api.delete(f"{RESOURCES[resource].path}{row_id}/", what=f"{resource} {value}")
+            render({past: row_id}, out, human=lambda console: echo(f"{resource} {value} {past}"))
 
     command.__doc__ = f"{verb.capitalize()} a {resource}."
     return command
