@@ -145,7 +145,10 @@ def follow(api: Api, execution: dict[str, Any], out: Out, *, run_async: bool, st
         return
     try:
         if stream:
-            execution = tail(api, execution["id"])
+            # With a document on stdout, the streamed output goes to stderr so stdout
+            # stays one document.
+            document = bool(out.field or out.fmt.is_document)
+            execution = tail(api, execution["id"], write=(lambda _, data: _write("stderr", data)) if document else None)
             echo(f"execution {execution['id']} {execution.get('status')}{_took(execution)}", err=True)
             if out.field or out.fmt.is_document:
                 render(execution, out)

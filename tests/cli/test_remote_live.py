@@ -12,6 +12,7 @@ from django.contrib.auth import get_user_model
 from typer.testing import CliRunner
 
 from attune.cli.main import app
+from tests.e2e.harness import wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -39,7 +40,8 @@ def test_remote_cli_against_a_live_platform(platform, tmp_path, monkeypatch):
         return runner.invoke(app, list(args), input=input, catch_exceptions=False)
 
     for check in (run_waits_and_exit_code_mirrors_the_outcome, run_coerces_parameters_by_the_action_schema,
-                  run_async_tail_and_execution_commands, cancel_an_execution, catalogue_and_rules,
+                  run_async_tail_and_execution_commands, cancel_an_execution, pause_and_resume_a_workflow,
+                  catalogue_and_rules,
                   errors_are_messages_and_exit_codes):
         check(cli, monkeypatch)
 
@@ -96,6 +98,9 @@ def run_async_tail_and_execution_commands(cli, monkeypatch):
 
     streamed = cli("run", "e2e.ticker", "count=2", "--tail")
     assert streamed.exit_code == 0 and streamed.stdout == "tick 1\ntick 2\n"
+    assert "succeeded" in streamed.stderr
+    document = cli("run", "e2e.ticker", "count=1", "--tail", "-o", "json")
+    assert json.loads(document.stdout)["status"] == "succeeded" and "tick 1" in document.stderr
 
     shown = cli("execution", "show", execution_id, "-o", "yaml")
     assert yaml.safe_load(shown.stdout)["status"] == "succeeded"
@@ -124,6 +129,23 @@ def cancel_an_execution(cli, monkeypatch):
     assert canceled.stdout.strip() in ("canceling", "canceled")
     tailed = cli("execution", "tail", execution_id)
     assert tailed.exit_code == 1 and "canceled" in tailed.stderr
+
+
+def pause_and_resume_a_workflow(cli, monkeypatch):
+    """`execution pause` and `resume` drive a running workflow, which then succeeds."""
+    started = cli("run", "e2e.slow_flow", "seconds=2", "--async")
+    execution_id = started.stdout.strip()
+    wait_for(lambda: cli("execution", "show", execution_id, "-k", "status").stdout.strip() == "running",
+             timeout=20, what="the workflow to run")
+    paused = cli("execution", "pause", execution_id, "-k", "status")
+    assert paused.exit_code == 0, paused.output
+    assert paused.stdout.strip() in ("pausing", "paused")
+    wait_for(lambda: cli("execution", "show", execution_id, "-k", "status").stdout.strip() == "paused",
+             timeout=20, what="the workflow to pause")
+    resumed = cli("execution", "resume", execution_id)
+    assert resumed.exit_code == 0 and f"execution {execution_id}: " in resumed.stdout
+    streamed = cli("execution", "tail", execution_id)
+    assert streamed.exit_code == 0 and "succeeded" in streamed.stderr
 
 
 def catalogue_and_rules(cli, monkeypatch):
