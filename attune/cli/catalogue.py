@@ -10,8 +10,8 @@ from typing import Annotated, Any
 import typer
 
 from .common import FieldOpt, JsonOpt, LimitOpt, Out, OutputOpt, render, session
-from .output import OutputFormat, escape
-from .resources import RESOURCES, resource_app, show_command
+from .output import CliError, OutputFormat, escape
+from .resources import RESOURCES, resource_app
 from .workflows import app as workflow_app
 
 WORKFLOW_RUNNERS = ("workflow", "orquesta")
@@ -48,9 +48,21 @@ trigger_app.command("enable")(switch_command("trigger", True))
 trigger_app.command("disable")(switch_command("trigger", False))
 
 
+def _workflows_api(api: Any) -> bool:
+    """Whether the server has /workflows/ (older ones list workflows as actions only)."""
+    try:
+        api.get("/workflows/", params={"limit": 1})
+    except CliError as exc:
+        if exc.status == 404:
+            return False
+        raise
+    return True
+
+
 @workflow_app.command("list")
 def workflow_list(
     pack: Annotated[str | None, typer.Option("--pack", "-p", help="Only this pack's.")] = None,
+    search: Annotated[str | None, typer.Option("--search", "-q", help="Search text (the API's ?q=).")] = None,
     limit: LimitOpt = 50,
     output: OutputOpt = OutputFormat.TABLE,
     as_json: JsonOpt = False,
@@ -59,13 +71,40 @@ def workflow_list(
     """List workflows (actions run by a workflow runner)."""
     out = Out.of(output, as_json, field)
     with session(out) as api:
-        rows: list[Any] = []
-        for runner in WORKFLOW_RUNNERS:
-            query = {"runner_type": runner, **({"pack": pack} if pack else {})}
-            rows.extend(api.collect("/actions/", query, limit=limit))
-        rows.sort(key=lambda row: row.get("ref") or "")
-        render(rows[:limit], out, columns=("ref", "runner_type", "workflow_file", "enabled", "description"))
+        query = {key: value for key, value in {"pack": pack, "q": search}.items() if value}
+        if _workflows_api(api):
+            rows = api.collect("/workflows/", query, limit=limit)
+        else:
+            rows = []
+            for runner in WORKFLOW_RUNNERS:
+                rows.extend(api.collect("/actions/", {**query, "runner_type": runner}, limit=limit))
+            rows = sorted(rows, key=lambda row: row.get("ref") or "")[:limit]
+        render(rows, out, columns=("ref", "file", "workflow_file", "enabled", "description"))
 
 
-workflow_app.command("show")(show_command(RESOURCES["action"]))
-workflow_app.registered_commands[-1].help = "Show a workflow action: its parameters and workflow file."
+@workflow_app.command("show")
+def workflow_show(
+    ref: Annotated[str, typer.Argument(metavar="REF", help="The workflow action's ref.")],
+    output: OutputOpt = OutputFormat.TABLE,
+    as_json: JsonOpt = False,
+    field: FieldOpt = None,
+) -> None:
+    """Show a workflow: its parameters, file and tasks."""
+    out = Out.of(output, as_json, field)
+    with session(out) as api:
+        path = "/workflows/" if _workflows_api(api) else "/actions/"
+        workflow = api.get(f"{path}{ref}/", what=f"workflow {ref}")
+        render(workflow, out, human=lambda console: _print_workflow(console, workflow))
+
+
+def _print_workflow(console: Any, workflow: dict[str, Any]) -> None:
+    from .common import print_record, print_rows
+
+    print_record(console, {k: v for k, v in workflow.items() if k not in ("definition", "graph")})
+    tasks = (workflow.get("definition") or {}).get("tasks") if isinstance(workflow.get("definition"), dict) else None
+    if isinstance(tasks, dict):  # tasks by name (orquesta) or a list of tasks with names
+        tasks = [{"name": name, **(task or {})} for name, task in tasks.items()]
+    if isinstance(tasks, list) and tasks:
+        console.print("[bold]tasks[/]:")
+        print_rows(console, [{"task": t.get("name"), "action": t.get("action"), "next": t.get("next")}
+                             for t in tasks if isinstance(t, dict)])

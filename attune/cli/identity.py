@@ -15,6 +15,7 @@ from .resources import RESOURCES, lookup, resource_app
 user_app = resource_app("user", "Users (admins): list, show, create, set a password, delete.")
 role_app = resource_app("role", "Roles: list, show, create from a file, delete.")
 api_key_app = resource_app("api-key", "API keys: list, create (the token is shown once), revoke.")
+audit_app = resource_app("audit-event", "The audit log: who did what, when, from where.")
 
 
 @user_app.command("create")
@@ -106,6 +107,7 @@ def role_create(
 def api_key_create(
     name: Annotated[str, typer.Argument(metavar="NAME", help="What the key is for.")],
     expires: Annotated[str | None, typer.Option("--expires", help="Expiry time (ISO 8601).")] = None,
+    user: Annotated[str | None, typer.Option("--user", help="For another user (admins).")] = None,
     output: OutputOpt = OutputFormat.TABLE,
     as_json: JsonOpt = False,
     field: FieldOpt = None,
@@ -116,6 +118,8 @@ def api_key_create(
         body: dict[str, Any] = {"name": name}
         if expires:
             body["expires_at"] = expires
+        if user:
+            body["user"] = user
         key = api.post("/api-keys/", json=body)
 
         def human(console: Any) -> None:

@@ -77,7 +77,11 @@ def key_set(
     name: NameArg,
     value: Annotated[str, typer.Argument(metavar="VALUE", help="The value (JSON when it parses: 3, true, [1]).")],
     scope: ScopeOpt = None,
-    encrypt: Annotated[bool, typer.Option("--encrypt", "-e", help="Store the value encrypted.")] = False,
+    encrypt: Annotated[
+        bool | None,
+        typer.Option("--encrypt/--no-encrypt", "-e/-E",
+                     help="Store the value encrypted (an existing key keeps its setting unless told)."),
+    ] = None,
     ttl: Annotated[int | None, typer.Option("--ttl", min=1, help="Expire after this many seconds.")] = None,
     string: Annotated[bool, typer.Option("--string", help="Keep VALUE a string even if it parses as JSON.")] = False,
     output: OutputOpt = OutputFormat.TABLE,
@@ -87,15 +91,18 @@ def key_set(
     """Create or update a key."""
     out = Out.of(output, as_json, field)
     with session(out) as api:
-        data: dict[str, Any] = {"name": name, "value": value if string else parse_value(value),
-                                "encrypted": encrypt, "ttl": ttl}
-        if scope:
-            data["scope"] = scope
+        changes: dict[str, Any] = {"value": value if string else parse_value(value)}
+        if encrypt is not None:
+            changes["encrypted"] = encrypt
+        if ttl is not None:
+            changes["ttl"] = ttl
         existing = _existing(api, name, scope)
         if existing is None:
+            data = {"name": name, **changes, "encrypted": bool(encrypt), "ttl": ttl}
+            if scope:
+                data["scope"] = scope
             key = api.post("/keys/", json=data)
         else:
-            changes = {k: v for k, v in data.items() if k not in ("name", "scope")}
             key = api.patch(f"/keys/{existing['id']}/", json=changes, what=f"key {name}")
         render(key, out, human=lambda console: console.print(
             f"key {escape(key.get('name'))} ({escape(key.get('scope'))}) {'updated' if existing else 'created'}"

@@ -85,6 +85,7 @@ app.add_typer(workflows.app, name="workflow")
 app.add_typer(identity.user_app, name="user")
 app.add_typer(identity.role_app, name="role")
 app.add_typer(identity.api_key_app, name="api-key")
+app.add_typer(identity.audit_app, name="audit")
 app.add_typer(catalogue.runtime_app, name="runtime")
 app.add_typer(catalogue.worker_app, name="worker")
 

@@ -47,9 +47,11 @@ RESOURCES = {r.name: r for r in [
     Resource("user", "/users/", key="id", name_field="username", by_pack=False,
              columns=("id", "username", "email", "is_active", "is_superuser", "roles", "last_login")),
     Resource("role", "/roles/", key="id", name_field="name", by_pack=False,
-             columns=("id", "name", "builtin", "description", "grants")),
+             columns=("id", "name", "builtin", "packs", "users", "description")),
     Resource("api-key", "/api-keys/", key="id", name_field="name", by_pack=False,
              columns=("id", "name", "user", "prefix", "created_at", "expires_at", "last_used_at", "revoked_at")),
+    Resource("audit-event", "/audit-events/", key="id", by_pack=False,
+             columns=("id", "created_at", "actor", "verb", "object_type", "object_id", "outcome", "source")),
     Resource("key", "/keys/", key="id", columns=("id", "name", "scope", "value", "encrypted", "expires_at"),
              by_pack=False),
 ]}

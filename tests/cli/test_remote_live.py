@@ -149,7 +149,7 @@ def pause_and_resume_a_workflow(cli, monkeypatch):
 
 
 def catalogue_and_rules(cli, monkeypatch):
-    """action list/show, rule list/enable/disable, and -o/--field on them."""
+    """action list/show, workflow list, rule list/enable/disable, and -o/--field on them."""
     actions = cli("action", "list", "--pack", "core", "-k", "ref")
     assert actions.exit_code == 0 and "core.echo" in actions.stdout.split()
     table = cli("action", "list", "--pack", "e2e")
@@ -157,6 +157,9 @@ def catalogue_and_rules(cli, monkeypatch):
 
     shown = cli("action", "show", "e2e.pyinfo", "-k", "parameters.count.type")
     assert shown.stdout.strip() == "integer"
+
+    workflows = cli("workflow", "list", "-k", "ref")
+    assert {"e2e.deploy", "e2e.slow_flow"} <= set(workflows.stdout.split())
 
     rules = cli("rule", "list", "-j")
     refs = [rule["ref"] for rule in json.loads(rules.stdout)]

@@ -264,17 +264,19 @@ def test_pack_register_and_uninstall(api, monkeypatch):
 
 
 def test_rule_create_from_yaml_and_delete(api, monkeypatch, tmp_path):
-    """`rule create FILE` posts the file's mapping; a 409 prints the API's reason."""
+    """`rule create FILE` turns the pack format (StackStorm spellings too) into the API's
+    fields; a 409 prints the API's reason."""
     use_key(monkeypatch)
     rule_file = tmp_path / "rule.yaml"
-    rule_file.write_text("ref: ops.big\ntrigger: core.webhook\ncriteria:\n  trigger.body.n: {gt: 3}\n"
-                         "action:\n  ref: core.echo\n  parameters: {message: hi}\n")
+    rule_file.write_text("ref: ops.big\ntrigger: {type: core.webhook, parameters: {url: big}}\n"
+                         "criteria:\n  trigger.body.n: {gt: 3}\naction:\n  ref: core.echo\n  parameters: {message: hi}\n")
     api.on("POST", "/api/v1/rules/", (201, {"ref": "ops.big", "enabled": True}),
            (409, {"detail": "rule ops.big already exists", "errors": []}))
     created = attune("rule", "create", str(rule_file))
     assert created.exit_code == 0 and "rule ops.big created" in created.stdout
-    sent = body(api.sent("POST", "/api/v1/rules/")[0])
-    assert sent["ref"] == "ops.big" and sent["criteria"] == {"trigger.body.n": {"gt": 3}}
+    assert body(api.sent("POST", "/api/v1/rules/")[0]) == {
+        "ref": "ops.big", "trigger": "core.webhook", "trigger_params": {"url": "big"}, "action": "core.echo",
+        "action_params": {"message": "hi"}, "criteria": {"trigger.body.n": {"gt": 3}}}
     again = attune("rule", "create", str(rule_file), "-o", "json")
     assert again.exit_code == 1 and json.loads(again.stdout) == {"error": "rule ops.big already exists",
                                                                  "status": 409}
@@ -298,13 +300,15 @@ def test_key_set_encrypted_with_scope_and_ttl(api, monkeypatch):
 
 
 def test_key_set_updates_an_existing_key(api, monkeypatch):
-    """Setting a key that exists in that scope PATCHes it."""
+    """Setting a key that exists in that scope PATCHes the value, keeping what was not given."""
     use_key(monkeypatch)
     api.on("GET", "/api/v1/keys/", {"results": [{"id": 9, "name": "region", "scope": "system"}]})
     api.on("PATCH", "/api/v1/keys/9/", {"id": 9, "name": "region", "scope": "system", "value": "eu"})
     result = attune("key", "set", "region", "eu")
     assert result.exit_code == 0 and "updated" in result.stdout
-    assert body(api.sent("PATCH", "/api/v1/keys/9/")[0]) == {"value": "eu", "encrypted": False, "ttl": None}
+    assert body(api.sent("PATCH", "/api/v1/keys/9/")[0]) == {"value": "eu"}  # encryption and TTL kept
+    attune("key", "set", "region", "us", "--no-encrypt", "--ttl", "60")
+    assert body(api.sent("PATCH", "/api/v1/keys/9/")[1]) == {"value": "us", "encrypted": False, "ttl": 60}
 
 
 def test_key_get_decrypts_only_when_asked(api, monkeypatch):
@@ -368,6 +372,18 @@ def test_sensor_list_filters_by_pack(api, monkeypatch):
     api.on("GET", "/api/v1/sensors/", {"results": [{"ref": "core.timer", "enabled": True, "description": "t"}]})
     result = attune("sensor", "list", "--pack", "core")
     assert "core.timer" in result.stdout and api.requests[-1].url.params["pack"] == "core"
+
+
+def test_workflow_show_reads_the_workflows_api(api, monkeypatch):
+    """`workflow show` prints a workflow from /workflows/<ref>/ with a table of its tasks."""
+    use_key(monkeypatch)
+    api.on("GET", "/api/v1/workflows/", {"results": []})
+    api.on("GET", "/api/v1/workflows/ops.deploy/", {
+        "ref": "ops.deploy", "file": "workflows/deploy.yaml", "definition": {"tasks": [
+            {"name": "check", "action": "core.noop"}, {"name": "ship", "action": "core.local"}]}})
+    result = attune("workflow", "show", "ops.deploy")
+    assert result.exit_code == 0, result.output
+    assert "workflows/deploy.yaml" in result.stdout and "ship" in result.stdout and "core.local" in result.stdout
 
 
 # --- lists, output and errors -------------------------------------------------------
