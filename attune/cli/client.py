@@ -13,7 +13,7 @@ from .output import EXIT_FAILURE, CliError
 from .profiles import Profile, resolve
 
 API = "/api/v1"
-LOGIN_HINT = "not logged in or token expired: run `attune auth login` (or set an API key: attune auth login --api-key)"
+LOGIN_HINT = "not logged in or token expired: run attune auth login (or store an API key: attune auth login --api-key)"
 MAX_PAGE = 500
 
 # Tests install an httpx.MockTransport here; None means real network.
@@ -69,7 +69,7 @@ class Api:
         if response.status_code == 401 and authenticate and self.profile.can_refresh and self.refresh_tokens():
             response = self._send(method, path, authenticate=True, **kwargs)
         if response.is_error:
-            raise self.error(response, what=what, authenticated=authenticate and bool(self.profile.token))
+            raise self.error(response, what=what, authenticated=authenticate)
         return response
 
     def call(self, method: str, path: str, **kwargs: Any) -> Any:
@@ -145,6 +145,7 @@ class Api:
     # --- errors ---------------------------------------------------------------------
 
     def error(self, response: httpx.Response, *, what: str | None, authenticated: bool) -> CliError:
+        """The CliError of an HTTP error answer; ``authenticated``: the request needed credentials."""
         status = response.status_code
         body = _body(response)
         detail = None
@@ -163,10 +164,10 @@ class Api:
             shown = [e for e in errors if not detail or f"{e.get('field')}: {e.get('reason')}" != detail]
             return api_error(detail or "the API refused the request (HTTP 400)", status=status, errors=shown)
         if status == 401:
-            message = LOGIN_HINT if authenticated or not detail else detail
-            if not authenticated and not detail:
-                message = LOGIN_HINT
-            return api_error(message, status=status)
+            if not authenticated:  # login, refresh, logout: the API's reason is the message
+                return api_error(detail or "authentication failed", status=status)
+            hint = LOGIN_HINT if self.profile.token else LOGIN_HINT.replace("or token expired", "(no credentials)")
+            return api_error(hint, status=status, errors=[detail] if detail else None)
         if status == 403:
             return api_error(f"permission denied{': ' + detail if detail else ''}", status=status)
         if status == 404:

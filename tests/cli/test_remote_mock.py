@@ -145,6 +145,17 @@ def test_a_refused_refresh_asks_to_log_in(api):
     assert error["status"] == 401 and "attune auth login" in error["error"]
 
 
+def test_without_credentials_the_message_says_to_log_in(api):
+    """A 401 with no credential configured says so and names the command; the API's reason follows."""
+    api.on("GET", "/api/v1/rules/", (401, {"detail": "Authentication credentials were not provided."}))
+    result = attune("rule", "list")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        "Error: not logged in (no credentials): run attune auth login (or store an API key: attune auth login "
+        "--api-key)", "  Authentication credentials were not provided."]
+    assert "Authorization" not in api.requests[0].headers
+
+
 def test_logout_revokes_the_refresh_token_and_forgets_tokens(api, config_file):
     """`auth logout` posts the refresh token to /auth/logout and removes both tokens."""
     api.on("POST", "/api/v1/auth/login", LOGIN)
