@@ -125,7 +125,8 @@ def tail(api: Api, execution_id: int, *, write: Callable[[str, str], None] | Non
                 break
         if done:
             return execution
-        delay = _pause(delay) if not chunks else 0.1
+        # Poll quickly while output flows, more slowly (up to 1 s) while it is quiet.
+        delay = _pause(0.1 if chunks else delay)
 
 
 def _write(stream: str, data: str) -> None:
