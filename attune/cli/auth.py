@@ -52,6 +52,8 @@ def login(
         password = _secret("Password", password_stdin)
         with Api(profile) as api:
             answer = api.post("/auth/login", json={"username": username, "password": password}, authenticate=False)
+        if not isinstance(answer, dict) or not answer.get("access"):
+            raise CliError(f"the API at {profile.api_url} answered the login without an access token", code=1)
         user = answer.get("user") or {"username": username}
         path = profile.save(access=answer["access"], refresh=answer.get("refresh"),
                             access_expires_at=answer.get("access_expires_at"),

@@ -48,12 +48,15 @@ def upload(
     """Install or upgrade a pack from an archive or a local directory (packed on the fly)."""
     out = Out.of(output, as_json, field)
     with session(out) as api:
-        if source.is_dir():
-            data, name = archive(source), f"{source.resolve().name}.tar.gz"
-        elif source.is_file():
-            data, name = source.read_bytes(), source.name
-        else:
-            raise CliError(f"{source}: no such file or directory", code=EXIT_USAGE)
+        try:
+            if source.is_dir():
+                data, name = archive(source), f"{source.resolve().name}.tar.gz"
+            elif source.is_file():
+                data, name = source.read_bytes(), source.name
+            else:
+                raise CliError(f"{source}: no such file or directory", code=EXIT_USAGE)
+        except OSError as exc:
+            raise CliError(f"{source}: cannot be read ({exc.strerror or exc})", code=EXIT_USAGE) from None
         pack = api.post("/packs/upload/", files={"file": (name, data, "application/gzip")}, what="pack upload")
         render(pack, out, human=lambda console: console.print(
             f"pack {pack.get('ref')} {pack.get('version') or ''} installed".replace("  ", " ")))
