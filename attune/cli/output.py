@@ -7,8 +7,9 @@ Conventions (shared/research/ecosystem.md §1.1 rows 9 and 12):
 - When JSON or YAML output is chosen, an error is printed as a document in that
   format on stdout too (``{"error": "…", "errors": […]}``), so ``… --json | jq``
   always receives one document; the exit code says that it is an error.
-- Exit codes: 0 success, 1 a negative answer (no match, workflow failed, invalid),
-  2 bad input (usage, unreadable or malformed files).
+- Exit codes: 0 success, 1 a negative answer (no match, workflow failed, invalid,
+  an execution that did not succeed, the API refused or could not be reached),
+  2 bad input (usage, unreadable or malformed files, a parameter of the wrong type).
 
 Commands raise :class:`CliError` and wrap their body in :func:`reporting`; later
 API commands get ``-o/--output table|json|yaml`` by passing an :class:`OutputFormat`
@@ -55,14 +56,19 @@ class CliError(Exception):
     "field", "reason"}``) printed under the message.
     """
 
-    def __init__(self, message: str, *, code: int = EXIT_USAGE, errors: list[Any] | None = None) -> None:
+    def __init__(
+        self, message: str, *, code: int = EXIT_USAGE, errors: list[Any] | None = None, status: int | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.code = code
         self.errors = list(errors or [])
+        self.status = status  # the API's HTTP status, when the API refused
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {"error": self.message}
+        if self.status is not None:
+            data["status"] = self.status
         if self.errors:
             data["errors"] = self.errors
         return data

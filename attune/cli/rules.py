@@ -23,7 +23,7 @@ from .output import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, CliError, OutputFormat, e
 if TYPE_CHECKING:
     from rich.console import Console
 
-app = typer.Typer(help="Rules: test a rule against an event, offline.", no_args_is_help=True)
+app = typer.Typer(help="Rules: list, show, enable, disable, create, delete; test offline.", no_args_is_help=True)
 
 CONTEXT_KEYS = {"pack_config", "config", "keystore"}
 

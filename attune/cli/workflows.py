@@ -32,7 +32,7 @@ from .output import (
 if TYPE_CHECKING:
     from rich.console import Console
 
-app = typer.Typer(help="Workflows: simulate and validate workflow files, offline.", no_args_is_help=True)
+app = typer.Typer(help="Workflows: list, show; simulate and validate workflow files offline.", no_args_is_help=True)
 
 RESULT_KEYS = ("status", "output", "errors", "tasks")
 SPEC_ERROR_KEYS = ("file", "task", "field", "reason")
