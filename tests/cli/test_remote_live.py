@@ -5,6 +5,10 @@ ATTUNE_API_KEY pointing at it."""
 from __future__ import annotations
 
 import json
+import os
+import tempfile
+import textwrap
+from pathlib import Path
 
 import pytest
 import yaml
@@ -41,7 +45,7 @@ def test_remote_cli_against_a_live_platform(platform, tmp_path, monkeypatch):
 
     for check in (run_waits_and_exit_code_mirrors_the_outcome, run_coerces_parameters_by_the_action_schema,
                   run_async_tail_and_execution_commands, cancel_an_execution, pause_and_resume_a_workflow,
-                  catalogue_and_rules,
+                  catalogue_and_rules, users_login_keys_and_api_keys, pack_upload_rules_and_uninstall,
                   errors_are_messages_and_exit_codes):
         check(cli, monkeypatch)
 
@@ -169,6 +173,78 @@ def catalogue_and_rules(cli, monkeypatch):
     assert off.exit_code == 0 and off.stdout.strip() == "false"
     on = cli("rule", "enable", "e2e.big_orders")
     assert on.exit_code == 0 and "rule e2e.big_orders enabled" in on.stdout
+
+
+def users_login_keys_and_api_keys(cli, monkeypatch):
+    """An admin creates a user with a role; that user logs in with a password (JWT),
+    stores an encrypted key, reads it back only with -d, makes an API key, and logs
+    out, after which the stored tokens no longer work."""
+    made = cli("user", "create", "dana", "--role", "operator", "--password-stdin", "-j",
+               input="dana-password-9\n")
+    assert made.exit_code == 0, made.output
+    admin_key = os.environ["ATTUNE_API_KEY"]
+    monkeypatch.delenv("ATTUNE_API_KEY")
+    bad = cli("auth", "login", "-u", "dana", "--password-stdin", input="wrong\n")
+    assert bad.exit_code == 1 and "invalid username or password" in bad.stderr
+    login = cli("auth", "login", "-u", "dana", "--password-stdin", input="dana-password-9\n")
+    assert login.exit_code == 0, login.output
+    whoami = cli("auth", "whoami", "-j")
+    assert json.loads(whoami.stdout)["username"] == "dana"
+
+    stored = cli("key", "set", "db_password", "live-canary-31", "-e", "--scope", "pack:e2e", "-j")
+    assert stored.exit_code == 0, stored.output
+    assert "live-canary-31" not in stored.stdout
+    hidden = cli("key", "get", "db_password", "--scope", "pack:e2e", "-j")
+    assert json.loads(hidden.stdout)["value"] is None
+    shown = cli("key", "get", "db_password", "--scope", "pack:e2e", "-d", "-k", "value")
+    assert shown.exit_code == 0 and shown.stdout.strip() == "live-canary-31"
+
+    token = cli("api-key", "create", "laptop", "-k", "token")
+    assert token.exit_code == 0 and token.stdout.strip().startswith("atk_")
+    listed = cli("api-key", "list", "-j")
+    assert [k["name"] for k in json.loads(listed.stdout)] == ["laptop"]
+
+    assert cli("auth", "logout").exit_code == 0
+    after = cli("auth", "whoami")
+    assert after.exit_code == 1 and "attune auth login" in after.stderr
+    monkeypatch.setenv("ATTUNE_API_KEY", admin_key)
+
+
+def pack_upload_rules_and_uninstall(cli, monkeypatch):
+    """A pack directory is uploaded (packed on the fly), its action runs, a rule made
+    from a YAML file fires it, and the pack is uninstalled with its content."""
+    root = Path(tempfile.mkdtemp()) / "greeter"
+    (root / "actions").mkdir(parents=True)
+    (root / "pack.yaml").write_text("ref: greeter\nversion: 1.0.0\n")
+    (root / "actions" / "hello.yaml").write_text(textwrap.dedent("""
+        name: hello
+        runner_type: shell
+        entry_point: hello.sh
+        parameters:
+          who: {type: string, default: world}
+    """))
+    (root / "actions" / "hello.sh").write_text('#!/bin/sh\necho "hello $(cat | python3 -c \'import json,sys; print(json.load(sys.stdin)["who"])\')"\n')
+    uploaded = cli("pack", "upload", str(root))
+    assert uploaded.exit_code == 0, uploaded.output
+    ran = cli("run", "greeter.hello", "who=cli", "-k", "stdout")
+    assert ran.exit_code == 0, ran.output
+    assert ran.stdout.strip() == "hello cli"
+
+    rule_file = root.parent / "rule.yaml"
+    rule_file.write_text(textwrap.dedent("""
+        ref: greeter.on_hook
+        trigger: {type: core.webhook, parameters: {url: greet}}
+        action: {ref: greeter.hello, parameters: {who: "{{ event.payload.body.name }}"}}
+    """))
+    made = cli("rule", "create", str(rule_file), "-k", "ref")
+    assert made.exit_code == 0 and made.stdout.strip() == "greeter.on_hook", made.output
+    assert cli("rule", "delete", "greeter.on_hook", "--yes").exit_code == 0
+    assert cli("rule", "show", "greeter.on_hook").exit_code == 1
+
+    removed = cli("pack", "uninstall", "greeter", "--yes")
+    assert removed.exit_code == 0, removed.output
+    gone = cli("action", "show", "greeter.hello")
+    assert gone.exit_code == 1 and "not found" in gone.stderr
 
 
 def errors_are_messages_and_exit_codes(cli, monkeypatch):
