@@ -19,6 +19,7 @@ import typer
 from . import params as parameters
 from .client import Api
 from .common import FieldOpt, JsonOpt, LimitOpt, Out, OutputOpt, cell, key_values, print_record, render, session
+from .live import Feed, open_feed
 from .output import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, CliError, OutputFormat, echo, escape
 from .resources import RESOURCES, list_command
 
@@ -26,6 +27,8 @@ if TYPE_CHECKING:
     from rich.console import Console
 
 TERMINAL = {"succeeded", "failed", "timeout", "canceled", "abandoned"}
+# Live updates are hints: after this long without one, ask the API anyway.
+_RESYNC = 5.0
 EXIT_INTERRUPTED = 130
 LIST_COLUMNS = ["id", "action", "status", "rule", "task_name", "created_at", "duration"]
 
@@ -85,22 +88,42 @@ def _pause(delay: float) -> float:
 
 
 def wait(api: Api, execution: dict[str, Any]) -> dict[str, Any]:
-    """Poll until the execution finishes, a spinner on stderr when it is a terminal."""
+    """Wait until the execution finishes, a spinner on stderr when it is a terminal:
+    woken by its notifications over the WebSocket, polling when there is none."""
     from .output import console
 
-    err = console(stderr=True)
-    delay = 0.1
-    if not err.is_terminal:
-        while execution.get("status") not in TERMINAL:
-            delay = _pause(delay)
-            execution = api.get(f"/executions/{execution['id']}/", what=f"execution {execution['id']}")
+    if execution.get("status") in TERMINAL:
         return execution
-    with err.status(_label(execution)) as status:
-        while execution.get("status") not in TERMINAL:
+    feed = open_feed(api, execution["id"])
+    err = console(stderr=True)
+    try:
+        if not err.is_terminal:
+            return _wait(api, execution, feed, lambda _: None)
+        with err.status(_label(execution)) as status:
+            return _wait(api, execution, feed, lambda current: status.update(_label(current)))
+    finally:
+        if feed is not None:
+            feed.close()
+
+
+def _wait(api: Api, execution: dict[str, Any], feed: Feed | None,
+          show: Callable[[dict[str, Any]], None]) -> dict[str, Any]:
+    delay = 0.1
+    # Read once the subscription stands: a change before it is in this answer.
+    execution = _get(api, execution["id"])
+    while execution.get("status") not in TERMINAL:
+        if feed is not None and not feed.broken:
+            # A notification says something changed; quiet for a while, look anyway.
+            feed.next(timeout=_RESYNC)
+        else:
             delay = _pause(delay)
-            execution = api.get(f"/executions/{execution['id']}/", what=f"execution {execution['id']}")
-            status.update(_label(execution))
+        execution = _get(api, execution["id"])
+        show(execution)
     return execution
+
+
+def _get(api: Api, execution_id: int) -> dict[str, Any]:
+    return api.get(f"/executions/{execution_id}/", what=f"execution {execution_id}")
 
 
 def _label(execution: dict[str, Any]) -> str:
@@ -108,25 +131,65 @@ def _label(execution: dict[str, Any]) -> str:
 
 
 def tail(api: Api, execution_id: int, *, write: Callable[[str, str], None] | None = None) -> dict[str, Any]:
-    """Print every output chunk from the first, until the execution finishes."""
+    """Print every output chunk from the first, until the execution finishes. Chunks
+    stream over the WebSocket when it is available; what existed before is read from
+    the API, and chunk numbers leave no gap and no duplicate."""
     write = write or _write
+    feed = open_feed(api, execution_id)
+    try:
+        return _tail(api, execution_id, write, feed)
+    finally:
+        if feed is not None:
+            feed.close()
+
+
+def _tail(api: Api, execution_id: int, write: Callable[[str, str], None], feed: Feed | None) -> dict[str, Any]:
     seq = 0
     delay = 0.1
     while True:
-        execution = api.get(f"/executions/{execution_id}/", what=f"execution {execution_id}")
+        execution = _get(api, execution_id)
         done = execution.get("status") in TERMINAL
         # Read after the status: a finished execution has written all its chunks.
-        while True:
-            chunks = api.get(f"/executions/{execution_id}/output/", params={"after": seq})
-            for chunk in chunks:
-                write(chunk.get("stream") or "stdout", chunk.get("data") or "")
-                seq = max(seq, int(chunk.get("seq") or 0))
-            if len(chunks) < 1000:  # the endpoint answers at most 1000 chunks at a time
-                break
+        seq, read = _read_output(api, execution_id, seq, write)
         if done:
             return execution
-        # Poll quickly while output flows, more slowly (up to 1 s) while it is quiet.
-        delay = _pause(0.1 if chunks else delay)
+        if feed is not None and not feed.broken:
+            seq = _follow(api, execution_id, seq, write, feed)
+        else:
+            # Poll quickly while output flows, more slowly (up to 1 s) while it is quiet.
+            delay = _pause(0.1 if read else delay)
+
+
+def _read_output(api: Api, execution_id: int, seq: int, write: Callable[[str, str], None]) -> tuple[int, int]:
+    """The chunks after `seq` from the API; (the last seq, how many were read)."""
+    read = 0
+    while True:
+        chunks = api.get(f"/executions/{execution_id}/output/", params={"after": seq})
+        for chunk in chunks:
+            write(chunk.get("stream") or "stdout", chunk.get("data") or "")
+            seq = max(seq, int(chunk.get("seq") or 0))
+        read += len(chunks)
+        if len(chunks) < 1000:  # the endpoint answers at most 1000 chunks at a time
+            return seq, read
+
+
+def _follow(api: Api, execution_id: int, seq: int, write: Callable[[str, str], None], feed: Feed) -> int:
+    """Write streamed chunks in order until the execution reaches a terminal status
+    or the stream goes quiet; the caller then checks with the API."""
+    while True:
+        message = feed.next(timeout=_RESYNC)
+        if message is None:
+            return seq
+        payload = message.get("payload") or {}
+        if message.get("notification_type") == "execution.output":
+            number = int(payload.get("seq") or 0)
+            if number == seq + 1:
+                write(payload.get("stream") or "stdout", payload.get("data") or "")
+                seq = number
+            elif number > seq + 1:  # a chunk went missing on the way: read from the API
+                seq, _ = _read_output(api, execution_id, seq, write)
+        elif payload.get("status") in TERMINAL:
+            return seq
 
 
 def _write(stream: str, data: str) -> None:

@@ -45,7 +45,7 @@ def test_remote_cli_against_a_live_platform(platform, tmp_path, monkeypatch):
 
     for check in (run_waits_and_exit_code_mirrors_the_outcome, run_coerces_parameters_by_the_action_schema,
                   run_async_tail_and_execution_commands, cancel_an_execution, pause_and_resume_a_workflow,
-                  catalogue_and_rules, users_login_keys_and_api_keys, pack_upload_rules_and_uninstall,
+                  output_streams_over_the_websocket, catalogue_and_rules, users_login_keys_and_api_keys, pack_upload_rules_and_uninstall,
                   errors_are_messages_and_exit_codes):
         check(cli, monkeypatch)
 
@@ -122,6 +122,34 @@ def run_async_tail_and_execution_commands(cli, monkeypatch):
     assert result.exit_code == 0 and json.loads(result.stdout) == {"a": [1, 2]}
     answer = cli("execution", "result", "last", "-k", "a.1")
     assert answer.exit_code == 0 and answer.stdout.strip() == "2"
+
+
+def output_streams_over_the_websocket(cli, monkeypatch):
+    """The CLI's live feed receives an execution's chunks in order as they are written,
+    then its end; with the socket turned off, `--tail` polls and prints the same."""
+    from attune.cli.client import Api
+    from attune.cli.live import open_feed
+
+    started = cli("run", "e2e.ticker", "count=8", "--async")
+    execution_id = int(started.stdout.strip())
+    with Api() as api:
+        feed = open_feed(api, execution_id)
+        assert feed is not None
+        streamed = []
+        while True:
+            message = feed.next(timeout=15)
+            assert message is not None, "the feed went quiet before the execution ended"
+            if message["notification_type"] == "execution.output":
+                streamed.append(message["payload"]["seq"])
+            elif message["payload"]["status"] in ("succeeded", "failed"):
+                break
+        feed.close()
+    assert streamed and streamed == sorted(streamed) and len(set(streamed)) == len(streamed)
+
+    monkeypatch.setenv("ATTUNE_CLI_NO_WEBSOCKET", "1")
+    polled = cli("run", "e2e.ticker", "count=2", "--tail")
+    assert polled.exit_code == 0 and polled.stdout == "tick 1\ntick 2\n"
+    monkeypatch.delenv("ATTUNE_CLI_NO_WEBSOCKET")
 
 
 def cancel_an_execution(cli, monkeypatch):
