@@ -43,6 +43,19 @@ def user_from_token(token: str):
     return None
 
 
+def token_expiry(token: str) -> float | None:
+    """When a JWT expires (its `exp`, already verified at authentication); None for
+    other tokens (API keys are checked again at each re-check)."""
+    if token.count(".") != 2:
+        return None
+    try:
+        from rest_framework_simplejwt.tokens import UntypedToken
+
+        return float(UntypedToken(token, verify=False)["exp"])
+    except Exception:  # noqa: BLE001 - not a JWT after all
+        return None
+
+
 def user_still_valid(user) -> bool:
     """A session user who was deactivated or deleted loses the stream."""
     model = type(user)

@@ -231,3 +231,25 @@ def test_output_is_streamed_as_numbered_chunks_to_its_followers(packs):
 
     async_to_sync(scenario)()
 
+
+
+def test_a_jwt_is_accepted_and_the_connection_closes_when_it_expires(packs):
+    """A JWT access token authenticates the socket; at its expiry the socket closes,
+    without waiting for the next periodic check."""
+    from datetime import timedelta
+
+    from rest_framework_simplejwt.tokens import AccessToken
+
+    token = AccessToken.for_user(_user("root", superuser=True))
+    token.set_exp(lifetime=timedelta(seconds=1))
+
+    async def scenario():
+        ws = _socket()
+        connected, _ = await ws.connect()
+        assert connected
+        await ws.send_json_to({"type": "authenticate", "token": str(token)})
+        assert (await ws.receive_json_from(timeout=5))["type"] == "welcome"
+        assert (await ws.receive_json_from(timeout=5))["message"] == "token expired or revoked"
+        assert (await ws.receive_output(timeout=5)) == {"type": "websocket.close", "code": 4401}
+
+    async_to_sync(scenario)()
