@@ -12,7 +12,19 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from .client import Api
-from .output import EXIT_USAGE, CliError, OutputFormat, echo, emit, escape, reporting, summarize, to_json, to_yaml
+from .output import (
+    EXIT_FAILURE,
+    EXIT_USAGE,
+    CliError,
+    OutputFormat,
+    echo,
+    emit,
+    escape,
+    reporting,
+    summarize,
+    to_json,
+    to_yaml,
+)
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -26,6 +38,7 @@ FieldOpt = Annotated[
     typer.Option("--field", "-k", metavar="PATH", help="Print only this value (a.b.0.c); one line per row of a list."),
 ]
 LimitOpt = Annotated[int, typer.Option("--limit", "-n", min=1, help="How many rows at most.")]
+YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")]
 
 
 @dataclass
@@ -46,6 +59,18 @@ def session(out: Out) -> Iterator[Api]:
     with reporting(out.fmt):
         with Api() as api:
             yield api
+
+
+def delete_confirmed(out: Out, *, yes: bool, verb: str, what: str, path: str | Callable[[Api], str],
+                     past: str, ident: Any) -> None:
+    """Ask before removing something (unless --yes), DELETE it, report it removed.
+    `path` may need the API to be found (a name looked up to its id)."""
+    if not yes and not typer.confirm(f"{verb.capitalize()} {what}?", err=True):
+        raise typer.Exit(EXIT_FAILURE)
+    with session(out) as api:
+        url = path(api) if callable(path) else path
+        api.delete(url, what=what)
+        render({past: ident}, out, human=lambda console: echo(f"{what} {past}"))
 
 
 # --- picking and printing -----------------------------------------------------------

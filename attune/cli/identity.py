@@ -7,9 +7,9 @@ from typing import Annotated, Any
 
 import typer
 
-from .common import FieldOpt, JsonOpt, Out, OutputOpt, render, session
+from .common import FieldOpt, JsonOpt, Out, OutputOpt, YesOpt, delete_confirmed, render, session
 from .files import load_mapping
-from .output import EXIT_FAILURE, OutputFormat, echo, escape
+from .output import OutputFormat, echo, escape
 from .resources import RESOURCES, lookup, resource_app
 
 user_app = resource_app("user", "Users (admins): list, show, create, set a password, delete.")
@@ -68,17 +68,16 @@ def user_set_password(
 def _delete(resource: str, verb: str, past: str):
     def command(
         value: Annotated[str, typer.Argument(metavar="ID|NAME")],
-        yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
+        yes: YesOpt = False,
         output: OutputOpt = OutputFormat.TABLE,
         as_json: JsonOpt = False,
     ) -> None:
-        out = Out.of(output, as_json)
-        if not yes and not typer.confirm(f"{verb.capitalize()} {resource} {value}?", err=True):
-            raise typer.Exit(EXIT_FAILURE)
-        with session(out) as api:
+        def path(api) -> str:
             row_id = int(value) if value.isdigit() else lookup(api, RESOURCES[resource], value)["id"]
-            api.delete(f"{RESOURCES[resource].path}{row_id}/", what=f"{resource} {value}")
-            render({past: row_id}, out, human=lambda console: echo(f"{resource} {value} {past}"))
+            return f"{RESOURCES[resource].path}{row_id}/"
+
+        delete_confirmed(Out.of(output, as_json), yes=yes, verb=verb, what=f"{resource} {value}", path=path,
+                         past=past, ident=value)
 
     command.__doc__ = f"{verb.capitalize()} a {resource}."
     return command

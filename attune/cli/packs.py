@@ -10,8 +10,8 @@ from typing import Annotated, Any
 
 import typer
 
-from .common import FieldOpt, JsonOpt, Out, OutputOpt, render, session
-from .output import EXIT_FAILURE, EXIT_USAGE, CliError, OutputFormat, echo
+from .common import FieldOpt, JsonOpt, Out, OutputOpt, YesOpt, delete_confirmed, render, session
+from .output import EXIT_FAILURE, EXIT_USAGE, CliError, OutputFormat
 from .resources import RESOURCES, list_command, show_command
 
 app = typer.Typer(help="Packs: list, show, register, upload, uninstall.", no_args_is_help=True)
@@ -94,14 +94,10 @@ def _print_report(console: Any, report: dict[str, Any]) -> None:
 @app.command("uninstall")
 def uninstall(
     ref: Annotated[str, typer.Argument(metavar="REF")],
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
+    yes: YesOpt = False,
     output: OutputOpt = OutputFormat.TABLE,
     as_json: JsonOpt = False,
 ) -> None:
     """Remove a pack and its content (its executions' history stays)."""
-    out = Out.of(output, as_json)
-    if not yes and not typer.confirm(f"Uninstall pack {ref}?", err=True):
-        raise typer.Exit(EXIT_FAILURE)
-    with session(out) as api:
-        api.delete(f"/packs/{ref}/", what=f"pack {ref}")
-        render({"uninstalled": ref}, out, human=lambda console: echo(f"pack {ref} uninstalled"))
+    delete_confirmed(Out.of(output, as_json), yes=yes, verb="uninstall", what=f"pack {ref}",
+                     path=f"/packs/{ref}/", past="uninstalled", ident=ref)

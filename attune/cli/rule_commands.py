@@ -7,9 +7,9 @@ from typing import Annotated, Any
 
 import typer
 
-from .common import FieldOpt, JsonOpt, Out, OutputOpt, render, session
+from .common import FieldOpt, JsonOpt, Out, OutputOpt, YesOpt, delete_confirmed, render, session
 from .files import load_mapping
-from .output import EXIT_FAILURE, EXIT_USAGE, CliError, OutputFormat, echo, escape
+from .output import EXIT_USAGE, CliError, OutputFormat, escape
 from .resources import RESOURCES, list_command, show_command
 from .rules import app, parse_rule
 
@@ -78,14 +78,10 @@ def rule_body(data: dict[str, Any], *, file: str) -> dict[str, Any]:
 @app.command("delete")
 def delete(
     ref: Annotated[str, typer.Argument(metavar="REF")],
-    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask.")] = False,
+    yes: YesOpt = False,
     output: OutputOpt = OutputFormat.TABLE,
     as_json: JsonOpt = False,
 ) -> None:
     """Delete a rule."""
-    out = Out.of(output, as_json)
-    if not yes and not typer.confirm(f"Delete rule {ref}?", err=True):
-        raise typer.Exit(EXIT_FAILURE)
-    with session(out) as api:
-        api.delete(f"/rules/{ref}/", what=f"rule {ref}")
-        render({"deleted": ref}, out, human=lambda console: echo(f"rule {ref} deleted"))
+    delete_confirmed(Out.of(output, as_json), yes=yes, verb="delete", what=f"rule {ref}", path=f"/rules/{ref}/",
+                     past="deleted", ident=ref)
