@@ -20,6 +20,7 @@ api = [
     path("", include("apps.packs.api.urls")),
     path("", include("apps.executions.api.urls")),
     path("", include("apps.automation.api.urls")),
+    path("", include("apps.dashboard.api.urls")),
 ]
 
 urlpatterns = [
@@ -29,4 +30,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("health/live", health_live),
     path("health/ready", health_ready),
+    path("", include("apps.dashboard.urls")),
 ]

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "apps.automation",
     "apps.workflows",
     "apps.notifications",
+    "apps.dashboard",
     "attune",
 ]
 
