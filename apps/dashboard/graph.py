@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from apps.executions.choices import TERMINAL, Status
 from apps.executions.models import Execution
-from apps.workflows.models import WorkflowExecution
+from apps.workflows.models import WorkflowDefinition, WorkflowExecution
 from apps.workflows.spec import WorkflowSpecError, parse_workflow
 
 NOT_STARTED = "not started"
@@ -57,10 +57,15 @@ def workflow_graph(execution: Execution) -> dict[str, Any] | None:
     if execution.runner_type != "workflow":
         return None
     workflow = WorkflowExecution.objects.filter(execution_id=execution.pk).only("definition").first()
-    if workflow is None:
+    if workflow is not None:
+        definition = workflow.definition
+    else:  # not launched yet: the action's current definition
+        definition = (WorkflowDefinition.objects.filter(action_id=execution.action_id)
+                      .values_list("data", flat=True).first())
+    if definition is None:
         return None
     try:
-        spec = parse_workflow(workflow.definition)
+        spec = parse_workflow(definition)
     except WorkflowSpecError:
         return None
     runs = _runs(execution)

@@ -152,7 +152,8 @@
       (!document.documentElement.dataset.theme && window.matchMedia("(prefers-color-scheme: dark)").matches);
     var style = [
       { selector: "node", style: {
-        "label": "data(label)", "shape": "round-rectangle", "width": "label", "height": 28, "padding": "10px",
+        "label": "data(label)", "shape": "round-rectangle", "height": 28,
+        "width": function (node) { return Math.max(60, String(node.data("label")).length * 7.5 + 24); },
         "text-valign": "center", "text-halign": "center", "font-size": 12, "color": "#fff",
         "background-color": COLOURS["not started"], "text-outline-width": 0,
       } },
@@ -178,6 +179,7 @@
     var cy = window.cytoscape({
       container: container, elements: elements, style: graphStyle(),
       layout: { name: "dagre", rankDir: "LR", nodeSep: 20, rankSep: 50 },
+      minZoom: 0.2, maxZoom: 1.5,
       userZoomingEnabled: true, boxSelectionEnabled: false, autoungrabify: true,
     });
     container.dataset.ready = "true";
@@ -267,7 +269,12 @@
       });
     }, 120);
 
-    document.addEventListener("attune:ready", load);
+    // Subscribed: load what happened before (the page may be older than the socket).
+    document.addEventListener("attune:ready", function () {
+      load();
+      refreshSummary();
+      refreshGraph();
+    });
     document.addEventListener("attune:resync", function () {
       load();
       refreshSummary();
