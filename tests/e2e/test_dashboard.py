@@ -17,6 +17,7 @@ import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
+from django.db import connections
 
 from apps.executions.models import Execution
 from apps.executions.services.cancel import execution_cancel
@@ -90,6 +91,7 @@ def database(django_db_blocker):
     """The tests read what the platform wrote (committed: no test transaction)."""
     with django_db_blocker.unblock():
         yield
+        connections.close_all()
 
 
 @pytest.mark.django_db
