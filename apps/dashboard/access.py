@@ -43,3 +43,15 @@ def pack_of(ref: str | None) -> str | None:
     if not ref or "." not in ref:
         return None
     return ref.split(".", 1)[0]
+
+
+def audit(request, *, verb: str, resource: str, object_id) -> None:
+    """Record a sensitive act (a key decrypted) in the audit log, when it exists;
+    never the value."""
+    try:
+        from apps.identity.services import audit_record
+    except ImportError:  # the audit log arrives with the authoriser
+        return
+    audit_record(actor=request.user, verb=verb, object_type=resource, object_id=object_id,
+                 source=request.META.get("REMOTE_ADDR", ""), method=request.method, path=request.path,
+                 status_code=200)

@@ -82,9 +82,11 @@ def workflow_graph(execution: Execution) -> dict[str, Any] | None:
     return {"nodes": nodes, "edges": edges}
 
 
-def workflow_timeline(execution: Execution) -> list[dict[str, Any]]:
-    """One bar per task run: its offset and width in percent of the workflow's span."""
-    rows = list(Execution.objects.filter(parent_id=execution.pk).order_by("id")
+def workflow_timeline(execution: Execution, executions=None) -> list[dict[str, Any]]:
+    """One bar per task run (of `executions`, the runs the user may read): its offset
+    and width in percent of the workflow's span."""
+    executions = Execution.objects.all() if executions is None else executions
+    rows = list(executions.filter(parent_id=execution.pk).order_by("id")
                 .values("id", "task_name", "status", "item_index", "attempt", "created_at", "started_at",
                         "finished_at"))
     if not rows:

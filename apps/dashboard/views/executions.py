@@ -97,10 +97,11 @@ def execution_row(request, pk: int):
     return render(request, "dashboard/executions/_row.html", {"execution": execution})
 
 
-def _tree(execution: Execution) -> list[dict[str, Any]]:
-    """The descendants of an execution as a nested list (at most TREE_LIMIT)."""
+def _tree(user, execution: Execution) -> list[dict[str, Any]]:
+    """The descendants of an execution the user may read (a workflow may call actions
+    of other packs), as a nested list (at most TREE_LIMIT)."""
     root_id = execution.root_id or execution.pk
-    rows = list(Execution.objects.filter(root_id=root_id).order_by("id")
+    rows = list(visible(user).filter(root_id=root_id).order_by("id")
                 .values("id", "parent_id", "action_ref", "status", "task_name", "item_index", "attempt",
                         "created_at", "finished_at")[:TREE_LIMIT])
     by_parent: dict[int, list[dict[str, Any]]] = {}
@@ -142,8 +143,9 @@ def _summary_context(request, execution: Execution) -> dict[str, Any]:
         "result_json": json.dumps(execution.result, indent=2, sort_keys=True, default=str)
         if execution.result is not None else None,
         "history": execution.history.order_by("at", "id"),
-        "tree": _tree(execution),
-        "timeline": workflow_timeline(execution) if execution.runner_type == "workflow" else [],
+        "tree": _tree(request.user, execution),
+        "timeline": workflow_timeline(execution, visible(request.user))
+        if execution.runner_type == "workflow" else [],
         "enforcement": _enforcement_of(execution),
     }
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -51,9 +52,10 @@ def key_list(request):
 def key_decrypt_view(request, pk: int):
     key = get_object_or_404(visible(request.user), pk=pk)
     if not _may_decrypt(request.user, key):
-        access.require(request.user, "decrypt", "keys", pack=key.pack_ref or None)
+        raise PermissionDenied("not allowed to decrypt this key")
     _, services = _models()
     value = services.key_decrypt(key=key)
+    access.audit(request, verb="decrypt", resource="keys", object_id=key.pk)
     return render_page(request, "dashboard/keys/value.html", {
         "key": key, "value": json.dumps(value, indent=2, default=str) if not isinstance(value, str) else value,
     })

@@ -56,11 +56,17 @@
     }
   });
 
-  function debounce(fn, ms) {
+  // Run `fn` once, `ms` after the first call since it last ran: a burst of
+  // notifications costs one fetch, and a steady stream still gets one every `ms`.
+  function soon(fn, ms) {
     var timer = null;
     return function () {
-      clearTimeout(timer);
-      timer = setTimeout(fn, ms);
+      if (timer === null) {
+        timer = setTimeout(function () {
+          timer = null;
+          fn();
+        }, ms);
+      }
     };
   }
 
@@ -111,6 +117,24 @@
     while (body.rows.length > FIRST_PAGE_ROWS) body.deleteRow(body.rows.length - 1);
   }
 
+  // Changed rows are fetched in batches: a few rows one by one, a burst as one list.
+  var BURST = 10;
+  var changed = {};
+  var flushChanged = soon(function () {
+    var ids = Object.keys(changed).map(Number);
+    changed = {};
+    if (ids.length > BURST) {
+      Attune.refreshRows().catch(function (e) { console.warn(e); });
+      return;
+    }
+    ids.forEach(function (id) {
+      // Fetches of one row are chained, so a late answer never overwrites a newer one.
+      rowFetches[id] = (rowFetches[id] || Promise.resolve())
+        .then(function () { return refreshRow(id, !document.getElementById("execution-" + id)); })
+        .catch(function (e) { console.warn(e); });
+    });
+  }, 150);
+
   Attune.executionList = function (message) {
     if (message.notification_type !== "execution.status_changed") return;
     var id = message.entity_id;
@@ -124,10 +148,8 @@
     } else if (!firstPage()) {
       return;
     }
-    // Fetches of one row are chained, so a late answer never overwrites a newer one.
-    rowFetches[id] = (rowFetches[id] || Promise.resolve())
-      .then(function () { return refreshRow(id, !existing); })
-      .catch(function (e) { console.warn(e); });
+    changed[id] = true;
+    flushChanged();
   };
 
   Attune.refreshRows = async function () {
@@ -209,6 +231,7 @@
     // Load what exists after the last chunk shown, then the chunks streamed meanwhile.
     function load() {
       if (loading) return loading;
+      var before = last;
       loading = (async function () {
         for (;;) {
           var response = await fetch("/executions/" + id + "/output/?after=" + last, { credentials: "same-origin" });
@@ -233,8 +256,10 @@
         loading = null;
         var pending = queued.sort(function (a, b) { return a.seq - b.seq; });
         queued = [];
+        var progressed = last > before;
         pending.forEach(function (chunk) {
-          if (chunk.seq === last + 1) append(chunk);
+          // After a load, the stored output is the truth: a gap it does not fill is real.
+          if (chunk.seq === last + 1 || (!progressed && chunk.seq > last)) append(chunk);
           else if (chunk.seq > last + 1) queued.push(chunk);
         });
         if (queued.length) load();
@@ -250,14 +275,14 @@
       window.cy = cy;
     }
 
-    var refreshSummary = debounce(async function () {
+    var refreshSummary = soon(async function () {
       try {
         var html = await fetchText("/executions/" + id + "/summary/");
         if (html !== null) summary.innerHTML = html;
       } catch (e) { console.warn(e); }
     }, 120);
 
-    var refreshGraph = debounce(async function () {
+    var refreshGraph = soon(async function () {
       if (!cy) return;
       var response = await fetch("/executions/" + id + "/graph/", { credentials: "same-origin" });
       if (!response.ok) return;
