@@ -251,3 +251,33 @@ def test_analytics_count_by_hour_and_status(admin, viewer):
     bad = admin.get("/api/v1/analytics/executions/?hours=0")
     assert bad.status_code == 400 and bad.json()["errors"][0]["field"] == "hours"
     assert viewer.get("/api/v1/analytics/executions/").status_code == 200
+
+
+def test_a_workflow_page_has_its_graph_and_workflow_buttons(admin, viewer, tmp_path):
+    root = tmp_path / "flow"
+    (root / "actions" / "workflows").mkdir(parents=True)
+    (root / "pack.yaml").write_text("ref: flow\nversion: 1.0.0\n")
+    (root / "actions" / "two.yaml").write_text("name: two\nrunner_type: workflow\nworkflow_file: workflows/two.yaml\n")
+    (root / "actions" / "workflows" / "two.yaml").write_text(textwrap.dedent("""
+        version: 1.0
+        tasks:
+          - name: first
+            action: core.noop
+            next: [{do: [second]}]
+          - name: second
+            action: core.noop
+    """))
+    pack_register(path=root)
+    execution = execution_request(action="flow.two", parameters={})
+    Execution.objects.filter(pk=execution.pk).update(status="running")
+    graph = admin.get(f"/executions/{execution.pk}/graph/").json()["graph"]
+    assert [(n["id"], n["status"]) for n in graph["nodes"]] == [("first", "not started"), ("second", "not started")]
+    assert graph["edges"] == [{"id": "first->second", "source": "first", "target": "second"}]
+    page = admin.get(f"/executions/{execution.pk}/").content.decode()
+    assert 'id="graph-data"' in page
+    assert 'data-testid="pause"' in page and 'data-testid="cancel"' in page and 'data-testid="resume"' not in page
+    Execution.objects.filter(pk=execution.pk).update(status="paused")
+    page = admin.get(f"/executions/{execution.pk}/summary/").content.decode()
+    assert 'data-testid="resume"' in page and 'data-testid="pause"' not in page
+    assert 'data-testid="resume"' not in viewer.get(f"/executions/{execution.pk}/").content.decode()
+    assert viewer.post(f"/executions/{execution.pk}/resume/").status_code == 403
