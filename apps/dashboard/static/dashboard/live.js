@@ -211,7 +211,6 @@
 
   Attune.executionPage = function (id, isWorkflow) {
     var log = document.getElementById("log");
-    var summary = document.getElementById("summary");
     var last = 0;
     var loading = null;
     var queued = [];
@@ -278,7 +277,13 @@
     var refreshSummary = soon(async function () {
       try {
         var html = await fetchText("/executions/" + id + "/summary/");
-        if (html !== null) summary.innerHTML = html;
+        if (html === null) return;
+        var parts = fragment(html);
+        ["summary-head", "summary-progress"].forEach(function (name) {
+          var part = parts.querySelector('[data-part="' + name + '"]');
+          var target = document.getElementById(name);
+          if (part && target) target.replaceChildren.apply(target, Array.prototype.slice.call(part.childNodes));
+        });
       } catch (e) { console.warn(e); }
     }, 120);
 
