@@ -281,3 +281,18 @@ def test_a_workflow_page_has_its_graph_and_workflow_buttons(admin, viewer, tmp_p
     assert 'data-testid="resume"' in page and 'data-testid="pause"' not in page
     assert 'data-testid="resume"' not in viewer.get(f"/executions/{execution.pk}/").content.decode()
     assert viewer.post(f"/executions/{execution.pk}/resume/").status_code == 403
+
+
+def test_rules_show_what_fired_them_recently(admin):
+    from apps.automation.models import Enforcement, Event
+
+    rule = Rule.objects.get(ref="ops.on_tick")
+    assert "never" in admin.get("/rules/").content.decode()
+    event = Event.objects.create(trigger_ref="ops.tick", payload={"n": 1})
+    Enforcement.objects.create(event=event, rule=rule, rule_ref=rule.ref, status="succeeded")
+    listing = admin.get("/rules/").content.decode()
+    assert "/enforcements/?rule=ops.on_tick" in listing and "ago" in listing
+    detail = admin.get("/rules/ops.on_tick/").content.decode()
+    assert f'href="/events/{event.pk}/"' in detail
+    assert "&quot;n&quot;: 1" in admin.get(f"/events/{event.pk}/").content.decode()
+    assert f'href="/events/{event.pk}/"' in admin.get("/enforcements/?rule=ops.on_tick").content.decode()

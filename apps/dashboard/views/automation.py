@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from django.contrib import messages
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.shortcuts import get_object_or_404, redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -26,7 +26,7 @@ def rules_visible(user):
 @page
 def rule_list(request):
     q = request.GET.get("q", "").strip()
-    rules = rules_visible(request.user).order_by("ref")
+    rules = rules_visible(request.user).annotate(last_fired=Max("enforcements__created_at")).order_by("ref")
     if q:
         rules = rules.filter(Q(ref__icontains=q) | Q(trigger_ref__icontains=q) | Q(action_ref__icontains=q))
     rows = [{"rule": rule, "may_update": access.can(request.user, "update", "rules", pack=rule.pack.ref)}

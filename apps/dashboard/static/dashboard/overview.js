@@ -2,6 +2,7 @@
 (function () {
   "use strict";
   var charts = {};
+  var TERMINAL = ["succeeded", "failed", "timeout", "canceled", "abandoned"];
   var STATUS_COLOURS = {
     succeeded: "#2e9d57", failed: "#d64545", timeout: "#e07b39", canceled: "#8a8f98", abandoned: "#a04040",
     running: "#2f7fd8", requested: "#7d8ca3", scheduled: "#9aa7ba", delayed: "#b0b8c6", canceling: "#c98a1b",
@@ -50,7 +51,7 @@
       var ex = await get("/api/v1/analytics/executions/" + q);
       var t = ex.totals;
       set("stat-total", ex.total);
-      set("stat-running", (t.running || 0) + (t.requested || 0) + (t.scheduled || 0));
+      set("stat-active", Object.keys(t).reduce(function (n, s) { return TERMINAL.indexOf(s) >= 0 ? n : n + t[s]; }, 0));
       set("stat-succeeded", t.succeeded || 0);
       set("stat-failed", (t.failed || 0) + (t.timeout || 0) + (t.abandoned || 0));
       set("stat-failure-rate", ex.failure_rate === null ? "–" : (ex.failure_rate * 100).toFixed(1) + " %");
