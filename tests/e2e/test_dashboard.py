@@ -120,8 +120,9 @@ def browse(live, request):
     errors: list[str] = []
     console: list[str] = []
 
-    def open_as(username: str):
-        context = browser.new_context(viewport={"width": 1366, "height": 768}, base_url=platform.url)
+    def open_as(username: str, color_scheme: str = "light"):
+        context = browser.new_context(viewport={"width": 1366, "height": 768}, base_url=platform.url,
+                                      color_scheme=color_scheme)
         context.set_default_timeout(LIVE)
         contexts.append(context)
         page = context.new_page()
@@ -257,7 +258,9 @@ def test_cancel_a_running_execution(browse):
 
 def test_a_viewer_sees_no_run_or_cancel_button(browse):
     execution = execution_request(action="e2e.sleeper", parameters={"seconds": 30})
-    viewer = browse("viewer")
+    viewer = browse("viewer", color_scheme="dark")
+    # The system's dark preference applies until a theme is chosen.
+    assert viewer.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(20, 24, 29)"
     viewer.goto("/actions/e2e.ticker/")
     expect(viewer.get_by_role("heading", name="e2e.ticker")).to_be_visible()
     expect(viewer.get_by_test_id("run")).to_have_count(0)
@@ -265,6 +268,7 @@ def test_a_viewer_sees_no_run_or_cancel_button(browse):
     shot(viewer, "viewer-action")
     viewer.goto(f"/executions/{execution.pk}/")
     expect(viewer.get_by_test_id("status")).to_be_visible()
+    expect(viewer.get_by_test_id("log")).to_contain_text("main")  # reading is allowed
     for button in ("cancel", "rerun", "pause", "resume"):
         expect(viewer.get_by_test_id(button)).to_have_count(0)
     shot(viewer, "viewer-execution")

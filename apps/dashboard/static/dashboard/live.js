@@ -41,7 +41,8 @@
     } catch (e) {
       return;
     }
-    if (message.type === "subscribed") {
+    if (message.type === "subscribed" || (message.type === "error" && message.filter)) {
+      // Every filter answered (a refused one too: the page still loads what it may).
       waiting -= 1;
       if (waiting === 0) {
         document.body.dataset.subscribed = "true";
@@ -49,8 +50,8 @@
       }
     } else if (message.type === "notification") {
       emit("attune:notification", message);
-    } else if (message.type === "error") {
-      if (message.filter) waiting -= 1;
+    }
+    if (message.type === "error") {
       if (/dropped/.test(message.message || "")) emit("attune:resync", {});
       console.warn("notifications:", message.message);
     }
@@ -228,8 +229,13 @@
     }
 
     // Load what exists after the last chunk shown, then the chunks streamed meanwhile.
+    var again = false;
+
     function load() {
-      if (loading) return loading;
+      if (loading) {
+        again = true; // asked while loading: load once more after, so nothing is missed
+        return loading;
+      }
       var before = last;
       loading = (async function () {
         for (;;) {
@@ -261,8 +267,11 @@
           if (chunk.seq === last + 1 || (!progressed && chunk.seq > last)) append(chunk);
           else if (chunk.seq > last + 1) queued.push(chunk);
         });
-        if (queued.length) load();
         log.dataset.loaded = "true";
+        if (again || queued.length) {
+          again = false;
+          load();
+        }
       });
       return loading;
     }
@@ -299,6 +308,9 @@
       });
     }, 120);
 
+    // Show what exists now, even without a socket; once subscribed, load again what
+    // happened meanwhile (chunks already shown are skipped by their seq).
+    load();
     // Subscribed: load what happened before (the page may be older than the socket).
     document.addEventListener("attune:ready", function () {
       load();
