@@ -23,6 +23,7 @@ api = [
     path("", include("apps.executions.api.urls")),
     path("", include("apps.automation.api.urls")),
     path("", include("apps.workflows.api.urls")),
+    path("", include("apps.dashboard.api.urls")),
 ]
 
 urlpatterns = [
@@ -32,4 +33,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("health/live", health_live),
     path("health/ready", health_ready),
+    path("", include("apps.dashboard.urls")),
 ]

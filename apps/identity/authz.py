@@ -188,13 +188,10 @@ def require(user: Any, verb: str, resource: str, pack: str | None = None) -> Non
         raise PermissionDenied(f"you may not {verb} {resource}{where}")
 
 
-def require_global(user: Any, verb: str, resource: str) -> None:
-    """As `require`, for things that belong to no pack but affect every pack (system
-    keys): a grant limited to some packs is not enough."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        raise NotAuthenticated()
-    if not grants_for(user).global_(verb, resource):
-        raise PermissionDenied(f"you may not {verb} {resource} outside your packs")
+def can_global(user: Any, verb: str, resource: str) -> bool:
+    """May `user` do `verb` on `resource` in every pack? What things that belong to no
+    pack but reach every pack (system keys) need: a pack-limited grant is not enough."""
+    return grants_for(user).global_(verb, resource)
 
 
 def restrict(queryset: QuerySet, user: Any, verb: str = "read", resource: str | None = None) -> QuerySet:

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "apps.automation",
     "apps.workflows",
     "apps.notifications",
+    "apps.dashboard",
     "attune",
 ]
 

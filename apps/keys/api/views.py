@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import Q
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.utils import extend_schema
@@ -16,7 +14,8 @@ from apps.identity.tokens import ScopedPrincipal
 from .. import services
 from ..choices import ScopeKind
 from ..models import Key
-from . import access
+from ..selectors import key_permitted, keys_visible, scope_permitted
+from .access import audit
 from .filters import KeyFilter
 from .serializers import KeyCreateSerializer, KeySerializer, KeyUpdateSerializer, KeyValueSerializer
 
@@ -28,10 +27,6 @@ EXECUTION_TOKEN_KIND = "atx"
 def token_pack(principal: ScopedPrincipal) -> str:
     """The pack of the action an execution token runs for."""
     return str(principal.scope.get("action", "")).split(".", 1)[0]
-
-
-def _scope_pack(scope: Any) -> str | None:
-    return scope[len("pack:"):] if isinstance(scope, str) and scope.startswith("pack:") else None
 
 
 class KeyViewSet(viewsets.ModelViewSet):
@@ -52,11 +47,7 @@ class KeyViewSet(viewsets.ModelViewSet):
         if isinstance(user, ScopedPrincipal):
             pack = token_pack(user)
             return queryset.filter(Q(scope_kind=ScopeKind.SYSTEM) | Q(scope_kind=ScopeKind.PACK, pack_ref=pack))
-        if access.is_admin(user):
-            return queryset
-        own = queryset.filter(scope_kind=ScopeKind.USER, owner_id=user.pk)
-        shared = access.restrict(queryset.exclude(scope_kind=ScopeKind.USER), user, "read")
-        return shared | own
+        return keys_visible(user=user, queryset=queryset)
 
     def check_permissions(self, request):
         super().check_permissions(request)
@@ -64,18 +55,8 @@ class KeyViewSet(viewsets.ModelViewSet):
             self.permission_denied(request, message="an execution token may only read its pack's keys")
 
     def _require(self, verb: str, key: Key) -> None:
-        """RBAC on the key's pack; a user-scope key is its owner's alone (admins may
-        manage it, but its value is decrypted for its owner only)."""
-        user = self.request.user
-        if key.scope_kind == ScopeKind.USER:
-            if key.owner_id != user.pk and (verb == "decrypt" or not access.is_admin(user)):
-                raise PermissionDenied("a user's keys are their own")
-        if key.scope_kind == ScopeKind.SYSTEM:
-            # System keys are read by every pack's templates: a pack-limited grant
-            # is not enough to change or decrypt them.
-            access.require_global(user, verb)
-        else:
-            access.require(user, verb, key.pack_ref or None)
+        if not key_permitted(user=self.request.user, verb=verb, key=key):
+            raise PermissionDenied(f"you may not {verb} this key")
 
     @extend_schema(request=KeyCreateSerializer, responses={201: KeySerializer})
     def create(self, request, *args, **kwargs):
@@ -83,12 +64,9 @@ class KeyViewSet(viewsets.ModelViewSet):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         parsed = services.scope_parse(data["scope"], user=request.user)
-        if parsed.kind == ScopeKind.USER and parsed.owner.pk != request.user.pk and not access.is_admin(request.user):
-            raise PermissionDenied("a user's keys are their own")
-        if parsed.kind == ScopeKind.SYSTEM:
-            access.require_global(request.user, "create")
-        else:
-            access.require(request.user, "create", _scope_pack(data["scope"]))
+        if not scope_permitted(user=request.user, kind=parsed.kind, pack_ref=parsed.pack_ref,
+                               owner_id=parsed.owner.pk if parsed.owner else None):
+            raise PermissionDenied(f"you may not create keys in scope {parsed.text}")
         key = services.key_create(name=data["name"], scope=data["scope"], value=data["value"],
                                   encrypted=data["encrypted"], ttl=data["ttl"], user=request.user)
         return Response(KeySerializer(key).data, status=status.HTTP_201_CREATED)
@@ -121,5 +99,5 @@ class KeyViewSet(viewsets.ModelViewSet):
         else:
             self._require("decrypt", key)
         value = services.key_decrypt(key=key)
-        access.audit(request, verb="decrypt", key=key)
+        audit(request, verb="decrypt", key=key)
         return Response({"value": value})
