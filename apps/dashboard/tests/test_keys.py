@@ -25,15 +25,16 @@ def test_values_stay_hidden_until_an_allowed_user_decrypts(tmp_path):
     admin = _client("admin", superuser=True)
     viewer = _client("viewer", superuser=False)
     key = key_create(name="db_password", scope="system", value=SECRET, encrypted=True)
-    key_create(name="mine", scope="user:viewer", value="own-value")
+    mine = key_create(name="mine", scope="user:viewer", value="own-value", encrypted=True)
 
     listing = admin.get("/keys/").content.decode()
     assert "db_password" in listing and SECRET not in listing
     assert 'data-testid="decrypt"' in listing
-    assert "mine" not in listing  # another user's key
+    assert "own-value" not in listing  # an admin sees another user's key exists, never its value
+    assert admin.post(f"/keys/{mine.pk}/decrypt/").status_code == 403
     revealed = admin.post(f"/keys/{key.pk}/decrypt/")
     assert revealed.status_code == 200 and SECRET in revealed.content.decode()
 
     seen = viewer.get("/keys/").content.decode()
     assert "mine" in seen and "own-value" not in seen
-    assert viewer.post(f"/keys/{key.pk}/decrypt/").status_code == 403
+    assert viewer.post(f"/keys/{key.pk}/decrypt/").status_code in (403, 404)

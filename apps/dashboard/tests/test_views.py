@@ -57,7 +57,11 @@ def catalogue(tmp_path):
 def _client(username: str, *, superuser: bool) -> Client:
     model = get_user_model()
     make = model.objects.create_superuser if superuser else model.objects.create_user
-    make(username, password="pw-12345")
+    user = make(username, password="pw-12345")
+    if not superuser:
+        from apps.identity.models import Role, RoleAssignment
+
+        RoleAssignment.objects.create(user=user, role=Role.objects.get(name="viewer"))
     client = Client()
     assert client.login(username=username, password="pw-12345")
     return client
