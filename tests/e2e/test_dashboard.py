@@ -13,6 +13,7 @@ import re
 import shutil
 from pathlib import Path
 
+import playwright.sync_api as playwright_sync
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -22,11 +23,11 @@ from django.db import connections
 from apps.executions.models import Execution
 from apps.executions.services.cancel import execution_cancel
 from apps.executions.services.requests import execution_request
+from apps.identity.models import Role, RoleAssignment
 from apps.packs.services import pack_register
 
 from .harness import Platform, wait_for
 
-playwright_sync = pytest.importorskip("playwright.sync_api", reason="playwright is in requirements/dev.txt")
 expect = playwright_sync.expect
 
 pytestmark = [pytest.mark.e2e]
@@ -46,7 +47,12 @@ def live(django_db_setup, django_db_blocker, broker_url, tmp_path_factory):
     processes, and a headless Chromium. Emptied again afterwards, like a
     transactional test."""
     if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium")
+        # Chromium is a system package: a fresh machine with only Python has none, and
+        # `make test` must still pass there. CI installs it and requires these tests.
+        missing = f"{CHROMIUM} is missing (apt-get install -y chromium): the browser tests cannot run"
+        if os.environ.get("ATTUNE_BROWSER_TESTS") == "required":
+            pytest.fail(missing)
+        pytest.skip(missing)
     # Playwright's sync API keeps an event loop in this thread; the ORM calls of these
     # tests are synchronous and safe. Only for this module.
     previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
@@ -60,7 +66,8 @@ def live(django_db_setup, django_db_blocker, broker_url, tmp_path_factory):
         pack_register(path=Path(__file__).parent / "packs" / "e2e")
         users = get_user_model().objects
         users.create_superuser("admin", password=PASSWORD)
-        users.create_user("viewer", password=PASSWORD)
+        viewer = users.create_user("viewer", password=PASSWORD)
+        RoleAssignment.objects.create(user=viewer, role=Role.objects.get(name="viewer"))
         workers.reset_local_worker()
         platform = Platform(broker_url, tmp_path_factory.mktemp("dashboard"))
         playwright = None

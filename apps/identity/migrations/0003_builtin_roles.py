@@ -1,4 +1,5 @@
-"""The built-in roles. Their grants are frozen here (a later change is a new migration)."""
+"""The built-in roles as they were first made. apps/identity/roles.py holds the current
+definitions and applies them after every migrate (post_migrate)."""
 
 from django.db import migrations
 
