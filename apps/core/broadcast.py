@@ -52,18 +52,42 @@ def notification(
 
 
 def broadcast(message: dict[str, Any]) -> None:
-    """Publish `message` once the current transaction commits (now, outside one)."""
+    """Publish `message` once the current transaction commits (now, outside one).
+    Everything a transaction announces goes out in one PUBLISH after its commit: the
+    executor's batch of fifty events costs one message, not a hundred and fifty."""
     if not settings.ATTUNE_REDIS_URL:
         return
-    transaction.on_commit(lambda: _publish(message))
+    connection = transaction.get_connection()
+    if not connection.in_atomic_block:
+        _publish([message])
+        return
+    batch = getattr(connection, "_attune_broadcast", None)
+    # A rolled-back transaction drops its on-commit callbacks, this batch's flush
+    # among them: then a fresh batch starts.
+    if batch is None or not any(func == batch.flush for _, func, _ in connection.run_on_commit):
+        batch = _Batch()
+        connection._attune_broadcast = batch
+        transaction.on_commit(batch.flush)
+    batch.messages.append(message)
 
 
-def _publish(message: dict[str, Any]) -> None:
+class _Batch:
+    def __init__(self) -> None:
+        self.messages: list[dict[str, Any]] = []
+
+    def flush(self) -> None:
+        messages, self.messages = self.messages, []
+        if messages:
+            _publish(messages)
+
+
+def _publish(messages: list[dict[str, Any]]) -> None:
+    """One PUBLISH of a JSON list of notifications."""
     try:
-        _client().publish(channel(), json.dumps(message, separators=(",", ":"), default=str))
+        _client().publish(channel(), json.dumps(messages, separators=(",", ":"), default=str))
     except Exception as exc:  # noqa: BLE001 - a hint that cannot be sent is dropped
         _local.client = None
-        log.debug("notification dropped: %s", exc)
+        log.debug("%d notification(s) dropped: %s", len(messages), exc)
 
 
 def _client():

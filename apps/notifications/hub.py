@@ -54,9 +54,10 @@ class Hub:
                     async for raw in pubsub.listen():
                         if raw.get("type") != "message":
                             continue
-                        message = json.loads(raw["data"])
-                        for client in list(self.clients):
-                            client.offer(message)
+                        # Each PUBLISH carries the notifications of one transaction.
+                        for message in json.loads(raw["data"]):
+                            for client in list(self.clients):
+                                client.offer(message)
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # noqa: BLE001 - reconnect: live updates must come back by themselves
