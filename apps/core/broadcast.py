@@ -55,7 +55,7 @@ def broadcast(message: dict[str, Any]) -> None:
     """Publish `message` once the current transaction commits (now, outside one).
     Everything a transaction announces goes out in one PUBLISH after its commit: the
     executor's batch of fifty events costs one message, not a hundred and fifty."""
-    if not settings.ATTUNE_REDIS_URL:
+    if not settings.ATTUNE_LIVE_UPDATES or not settings.ATTUNE_REDIS_URL:
         return
     connection = transaction.get_connection()
     if not connection.in_atomic_block:

@@ -214,8 +214,11 @@ ATTUNE_LEASE_TIMEOUT = env.float("ATTUNE_LEASE_TIMEOUT", default=30.0)
 ATTUNE_REAPER_INTERVAL = env.float("ATTUNE_REAPER_INTERVAL", default=5.0)
 ATTUNE_REDISPATCH_AFTER = env.float("ATTUNE_REDISPATCH_AFTER", default=30.0)
 
-# Live updates (/ws/notifications/): how long a connection may stay unauthenticated,
+# Live updates (/ws/notifications/): whether status changes are published at all
+# (off: the API and CLI polling still work, nothing is sent to Redis pub/sub), how long
+# a connection may stay unauthenticated,
 # and how often a connection's token or session is checked again.
+ATTUNE_LIVE_UPDATES = env.bool("ATTUNE_LIVE_UPDATES", default=True)
 ATTUNE_WS_AUTH_TIMEOUT = env.float("ATTUNE_WS_AUTH_TIMEOUT", default=10.0)
 ATTUNE_WS_REAUTH_INTERVAL = env.float("ATTUNE_WS_REAUTH_INTERVAL", default=30.0)
 ATTUNE_SCHEDULER_TICK = env.float("ATTUNE_SCHEDULER_TICK", default=1.0)
