@@ -26,6 +26,11 @@ _QUEUE_SIZE = 1000
 
 
 class NotificationConsumer(AsyncJsonWebsocketConsumer):
+    # Notifications reach a connection from its process's hub (one Redis pub/sub
+    # subscription per process), not through the channel layer: no channel and no
+    # Redis connection per socket, and a channel-layer read timeout cannot end it.
+    channel_layer_alias = None
+
     async def connect(self) -> None:
         self.user = None
         self.token: str | None = None
