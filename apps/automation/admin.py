@@ -4,8 +4,8 @@ from django.utils.html import format_html
 from apps.core import schemas
 from apps.core.admin import ReadOnlyAdmin, for_each
 
-from .models import Enforcement, Event, Rule, Timer, Trigger
-from .services.switches import rule_set_enabled, trigger_set_enabled
+from .models import Enforcement, Event, Rule, Sensor, Timer, Trigger
+from .services.switches import rule_set_enabled, sensor_set_enabled, trigger_set_enabled
 
 
 class EnableDisableAdmin(admin.ModelAdmin):
@@ -48,6 +48,17 @@ class RuleAdmin(EnableDisableAdmin):
     def masked_action_params(self, obj: Rule):
         secrets = schemas.secret_names(obj.action.parameters) if obj.action else frozenset()
         return format_html("<pre>{}</pre>", schemas.mask(obj.action_params or {}, secrets))
+
+
+@admin.register(Sensor)
+class SensorAdmin(EnableDisableAdmin):
+    list_display = ["ref", "runner_type", "enabled", "pack", "trigger_types"]
+    list_filter = ["enabled", "runner_type", "pack"]
+    search_fields = ["ref", "description"]
+    list_select_related = ["pack"]
+    exclude = ["token_hash"]
+    readonly_fields = ["ref", "pack", "entry_point", "trigger_types", "metadata_file"]
+    set_enabled = staticmethod(sensor_set_enabled)
 
 
 class EnforcementInline(admin.TabularInline):

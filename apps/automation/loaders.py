@@ -9,13 +9,15 @@ from apps.core import schemas
 from apps.core.errors import InvalidInput
 from apps.core.expressions import ExpressionError, check_syntax
 from apps.core.refs import qualify
+from apps.executions.loaders import PROCESS_RUNNERS, script_in
 from apps.executions.models import Action
+from apps.executions.runners import base as runner_registry
 from apps.packs.choices import Source
 from apps.packs.registry import LoadContext, load_definitions, pick
 
 from .choices import RuleSource
 from .criteria import OPERATORS
-from .models import Rule, Trigger
+from .models import Rule, Sensor, Trigger
 from .services.keys import trigger_key
 from .services.matching import condition_expression
 
@@ -166,5 +168,56 @@ class RuleLoader:
 
         def prune(refs: set[str]) -> None:
             Rule.objects.filter(pack=ctx.pack, source=RuleSource.PACK).exclude(ref__in=refs).delete()
+
+        load_definitions(ctx, self.directory, upsert, prune)
+
+
+def sensor_fields(ctx: LoadContext, data: dict[str, Any]) -> dict[str, Any]:
+    """Validated sensor fields: a process runner, a script in the pack's sensors/,
+    triggers that exist (loaded before sensors)."""
+    runner_type = str(pick(data, "runner_type", "runner", default="") or "")
+    if not runner_type:
+        raise InvalidInput("runner_type", "is required")
+    runner = runner_registry.canonical(runner_type)
+    if runner not in PROCESS_RUNNERS:
+        raise InvalidInput("runner_type", f"a sensor is a process: one of {', '.join(PROCESS_RUNNERS)}")
+    entry_point = str(data.get("entry_point") or "")
+    if not entry_point:
+        raise InvalidInput("entry_point", "is required")
+    script_in(ctx.pack_dir / "sensors", entry_point, "entry_point")
+    given = pick(data, "trigger_types", "triggers", default=[]) or []
+    if not isinstance(given, list) or not given:
+        raise InvalidInput("trigger_types", "must list the triggers the sensor fires")
+    trigger_types = []
+    for index, item in enumerate(given):
+        spec = item.get("ref") or item.get("name") if isinstance(item, dict) else item
+        ref = qualify(str(spec or ""), ctx.pack.ref)
+        if not Trigger.objects.filter(ref=ref).exists():
+            raise InvalidInput(f"trigger_types.{index}", f"no trigger named {ref!r}")
+        trigger_types.append(ref)
+    parameters = pick(data, "parameters", default={}) or {}
+    schemas.check_schema(parameters, field="parameters")
+    return {
+        "runner_type": runner, "entry_point": entry_point, "trigger_types": trigger_types, "parameters": parameters,
+        "label": str(data.get("label") or ""), "description": str(data.get("description") or ""),
+        "enabled": bool(data.get("enabled", True)),
+    }
+
+
+class SensorLoader:
+    directory = "sensors"
+
+    def load(self, ctx: LoadContext) -> None:
+        def upsert(path: Path, data: dict[str, Any]) -> str:
+            ref = _ref(ctx, data)
+            Sensor.objects.update_or_create(
+                ref=ref,
+                defaults={**sensor_fields(ctx, data), "pack": ctx.pack, "name": ref.split(".", 1)[1],
+                          "metadata_file": ctx.relative(path)},
+            )
+            return ref
+
+        def prune(refs: set[str]) -> None:
+            Sensor.objects.filter(pack=ctx.pack).exclude(ref__in=refs).delete()
 
         load_definitions(ctx, self.directory, upsert, prune)

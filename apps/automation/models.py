@@ -33,6 +33,34 @@ class Trigger(models.Model):
         return self.ref
 
 
+class Sensor(models.Model):
+    """A long-running process that watches something and fires events of its
+    triggers (FORMATS.md "Triggers and sensors"). Registered from a pack's sensors/;
+    it posts events with a sensor token, valid only for its own triggers."""
+
+    ref = models.CharField(max_length=255, unique=True)
+    pack = models.ForeignKey(Pack, on_delete=models.CASCADE, related_name="sensors")
+    name = models.CharField(max_length=200)
+    label = models.CharField(max_length=200, blank=True)
+    description = models.TextField(blank=True)
+    runner_type = models.CharField(max_length=32)
+    entry_point = models.CharField(max_length=1000)
+    trigger_types = models.JSONField(default=list)
+    parameters = models.JSONField(default=dict, blank=True)
+    enabled = models.BooleanField(default=True)
+    metadata_file = models.CharField(max_length=1000, blank=True)
+    # The hash of the current sensor token (a new one replaces the old).
+    token_hash = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["ref"]
+
+    def __str__(self) -> str:
+        return self.ref
+
+
 class Rule(models.Model):
     ref = models.CharField(max_length=255, unique=True)
     pack = models.ForeignKey(Pack, on_delete=models.CASCADE, related_name="rules")

@@ -29,11 +29,20 @@ def _choice(data: dict[str, Any], field: str, choices: tuple[str, ...], default:
 
 
 def _inside(base: Path, relative: str, field: str) -> Path:
+    where = f"the pack's {base.name}/ directory"
     if os.path.isabs(relative):
-        raise InvalidInput(field, "must be a path relative to the pack's actions/ directory")
+        raise InvalidInput(field, f"must be a path relative to {where}")
     path = (base / relative).resolve()
     if base.resolve() not in path.parents:
-        raise InvalidInput(field, f"{relative!r} points outside the pack's actions/ directory")
+        raise InvalidInput(field, f"{relative!r} points outside {where}")
+    return path
+
+
+def script_in(base: Path, relative: str, field: str) -> Path:
+    """An existing file of the pack's `base` directory, named by a relative path."""
+    path = _inside(base, relative, field)
+    if not _is_file(path):
+        raise InvalidInput(field, f"{relative} does not exist in {base.name}/")
     return path
 
 

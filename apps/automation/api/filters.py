@@ -2,7 +2,7 @@ import django_filters
 
 from apps.core.api.filters import SearchFilterSet
 
-from ..models import Enforcement, Event, Rule, Trigger
+from ..models import Enforcement, Event, Rule, Sensor, Trigger
 
 
 class TriggerFilter(SearchFilterSet):
@@ -12,6 +12,17 @@ class TriggerFilter(SearchFilterSet):
     class Meta:
         model = Trigger
         fields = ["pack", "webhook", "enabled", "source"]
+
+
+class SensorFilter(SearchFilterSet):
+    pack = django_filters.CharFilter(field_name="pack__ref")
+    trigger = django_filters.CharFilter(field_name="trigger_types", lookup_expr="icontains",
+                                        help_text="sensors that fire this trigger")
+    search_fields = ("ref", "label", "description")
+
+    class Meta:
+        model = Sensor
+        fields = ["pack", "runner_type", "enabled"]
 
 
 class RuleFilter(SearchFilterSet):

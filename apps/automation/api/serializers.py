@@ -2,7 +2,7 @@ from rest_framework import serializers
 
 from apps.core import schemas
 
-from ..models import Enforcement, Event, Rule, Trigger
+from ..models import Enforcement, Event, Rule, Sensor, Trigger
 
 
 class TriggerSerializer(serializers.ModelSerializer):
@@ -12,6 +12,15 @@ class TriggerSerializer(serializers.ModelSerializer):
         model = Trigger
         fields = ["id", "ref", "pack", "name", "label", "description", "parameters", "payload_schema", "webhook",
                   "enabled", "source", "created_at", "updated_at"]
+
+
+class SensorSerializer(serializers.ModelSerializer):
+    pack = serializers.SlugRelatedField(slug_field="ref", read_only=True)
+
+    class Meta:
+        model = Sensor
+        fields = ["id", "ref", "pack", "name", "label", "description", "runner_type", "entry_point",
+                  "trigger_types", "parameters", "enabled", "metadata_file", "created_at", "updated_at"]
 
 
 class TriggerWriteSerializer(serializers.Serializer):

@@ -1,11 +1,20 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from .views import EnforcementViewSet, EventViewSet, RuleViewSet, TriggerViewSet, WebhookSlashView, WebhookView
+from .views import (
+    EnforcementViewSet,
+    EventViewSet,
+    RuleViewSet,
+    SensorViewSet,
+    TriggerViewSet,
+    WebhookSlashView,
+    WebhookView,
+)
 
 router = SimpleRouter()
 router.register("triggers", TriggerViewSet, basename="trigger")
 router.register("rules", RuleViewSet, basename="rule")
+router.register("sensors", SensorViewSet, basename="sensor")
 router.register("events", EventViewSet, basename="event")
 router.register("enforcements", EnforcementViewSet, basename="enforcement")
 urlpatterns = [

@@ -3,15 +3,18 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.core.api.pagination import NewestFirstCursorPagination
 from apps.identity import authz
 from apps.identity.permissions import RbacPermission
+from apps.identity.tokens import ScopedPrincipal
 from apps.packs.api.writes import ServiceWritesMixin
 
-from ..models import Enforcement, Event, Rule, Trigger
+from ..models import Enforcement, Event, Rule, Sensor, Trigger
+from ..services import sensors
 from ..services.definitions import (
     rule_create,
     rule_delete,
@@ -22,15 +25,16 @@ from ..services.definitions import (
 )
 from ..services.events import event_create, trigger_resolve
 from ..services.signatures import signature_of, webhook_signature_check
-from ..services.switches import rule_set_enabled, trigger_set_enabled
+from ..services.switches import rule_set_enabled, sensor_set_enabled, trigger_set_enabled
 from ..services.webhooks import webhook_receive
-from .filters import EnforcementFilter, EventFilter, RuleFilter, TriggerFilter
+from .filters import EnforcementFilter, EventFilter, RuleFilter, SensorFilter, TriggerFilter
 from .serializers import (
     EnforcementSerializer,
     EventCreateSerializer,
     EventSerializer,
     RuleSerializer,
     RuleWriteSerializer,
+    SensorSerializer,
     TriggerSerializer,
     TriggerWriteSerializer,
     WebhookAcceptedSerializer,
@@ -104,6 +108,19 @@ class RuleViewSet(ServiceWritesMixin, EnableDisableMixin, viewsets.ModelViewSet)
     delete_service = staticmethod(rule_delete)
 
 
+class SensorViewSet(EnableDisableMixin, viewsets.ReadOnlyModelViewSet):
+    """Sensors, registered from packs' sensors/. A disabled one's token stops working."""
+
+    queryset = Sensor.objects.select_related("pack")
+    serializer_class = SensorSerializer
+    lookup_field = "ref"
+    lookup_value_regex = r"[^/]+"
+    filterset_class = SensorFilter
+    ordering_fields = ["ref", "created_at"]
+    rbac_resource = "sensors"
+    set_enabled = staticmethod(sensor_set_enabled)
+
+
 class EventViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     queryset = Event.objects.all()
     serializer_class = EventSerializer
@@ -111,6 +128,13 @@ class EventViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     pagination_class = NewestFirstCursorPagination
     ordering_fields = ["id", "created_at"]
     rbac_resource = "events"
+    # A sensor's token posts events of its own triggers, and does nothing else.
+    scoped_token_kinds = (sensors.KIND,)
+
+    def check_permissions(self, request):
+        super().check_permissions(request)
+        if isinstance(request.user, ScopedPrincipal) and self.action != "create":
+            self.permission_denied(request, message="a sensor token may only post events")
 
     @extend_schema(request=EventCreateSerializer, responses={202: EventSerializer})
     def create(self, request, *args, **kwargs):
@@ -118,10 +142,16 @@ class EventViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         serializer = EventCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         trigger = trigger_resolve(serializer.validated_data["trigger"])
-        authz.require(request.user, "create", "events", pack=trigger.pack.ref)
+        source = "api"
+        if isinstance(request.user, ScopedPrincipal):
+            if not sensors.may_post(request.user, trigger.ref):
+                raise PermissionDenied(f"this sensor does not fire {trigger.ref}")
+            source = f"sensor:{request.user.scope['sensor']}"
+        else:
+            authz.require(request.user, "create", "events", pack=trigger.pack.ref)
         event = event_create(
-            trigger=serializer.validated_data["trigger"], payload=serializer.validated_data["payload"],
-            source="api", user=request.user, validate=True,
+            trigger=trigger, payload=serializer.validated_data["payload"], source=source, user=request.user,
+            validate=True,
         )
         return Response(EventSerializer(event).data, status=status.HTTP_202_ACCEPTED)
 

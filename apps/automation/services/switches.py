@@ -1,4 +1,4 @@
-"""Enabling and disabling rules and triggers. A disabled rule matches no event from
+"""Enabling and disabling rules, triggers and sensors. A disabled rule matches no event from
 the next one processed on; a disabled trigger accepts no new event. Timer rows follow
 the enabled timer rules."""
 
@@ -8,7 +8,7 @@ from django.db import models, transaction
 
 from apps.core.errors import NotFound
 
-from ..models import Rule, Trigger
+from ..models import Rule, Sensor, Trigger
 from .timers import timers_sync
 
 
@@ -31,3 +31,8 @@ def rule_set_enabled(*, ref: str, enabled: bool) -> Rule:
 
 def trigger_set_enabled(*, ref: str, enabled: bool) -> Trigger:
     return _set_enabled(Trigger, ref, enabled)
+
+
+def sensor_set_enabled(*, ref: str, enabled: bool) -> Sensor:
+    """A disabled sensor's token stops working at once."""
+    return _set_enabled(Sensor, ref, enabled)
