@@ -1,6 +1,7 @@
 """Smoke test of the README's first command, observed from outside: `make up` in a
 fresh ATTUNE_HOME prints an API token, hello-world executions appear through the API,
-the README's workflow example (examples.rollout) succeeds, and Ctrl-C (SIGINT) stops
+the README's workflow example (examples.rollout) succeeds and its success arrives over
+the WebSocket, the dashboard answers at /, and Ctrl-C (SIGINT) stops
 everything cleanly."""
 
 from __future__ import annotations
@@ -70,6 +71,36 @@ def run_rollout(port: int, token: str) -> str:
     return ""
 
 
+def open_live(port: int, token: str):
+    """A WebSocket client subscribed to every execution's status (the embedded Redis
+    carries the notifications from the workers to the ASGI server)."""
+    from websockets.sync.client import connect
+
+    socket = connect(f"ws://127.0.0.1:{port}/ws/notifications/", open_timeout=10,
+                     additional_headers={"Authorization": f"Bearer {token}"}).__enter__()
+    assert json.loads(socket.recv(timeout=10))["type"] == "welcome"
+    socket.send(json.dumps({"type": "subscribe", "filter": "entity_type:execution"}))
+    assert json.loads(socket.recv(timeout=10))["type"] == "subscribed"
+    return socket
+
+
+def live_saw_success(socket, execution_id: int) -> bool:
+    """Whether the socket delivered `execution_id`'s `succeeded` (reading what came)."""
+    while True:
+        try:
+            message = json.loads(socket.recv(timeout=5))
+        except TimeoutError:
+            return False
+        if message.get("entity_id") == execution_id and message["payload"].get("status") == "succeeded":
+            return True
+
+
+def dashboard_answers(port: int) -> bool:
+    """The dashboard at / sends a visitor to its sign-in page."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as response:
+        return "/login/" in response.url and b"Sign in" in response.read()
+
+
 def main() -> int:
     home = tempfile.mkdtemp(prefix="attune-smoke-")
     port = free_port()
@@ -124,10 +155,21 @@ def main() -> int:
             return 1
         after_up = time.monotonic() - (up_at or started)
         print(f"hello-world execution {found['id']} succeeded {after_up:.1f} s after the platform was up")
+        live = open_live(port, token[0])
         problem = run_rollout(port, token[0])
         if problem:
             print(f"FAIL: {problem}", file=sys.stderr)
             return 1
+        rollout_id = api(port, token[0], "executions/?action=examples.rollout")["results"][0]["id"]
+        if not live_saw_success(live, rollout_id):
+            print("FAIL: no live notification of the rollout's success over /ws/notifications/", file=sys.stderr)
+            return 1
+        live.close()
+        print("the rollout's success arrived over /ws/notifications/")
+        if not dashboard_answers(port):
+            print("FAIL: the dashboard at / did not show its sign-in page", file=sys.stderr)
+            return 1
+        print("the dashboard at / answers with its sign-in page")
         os.killpg(process.pid, signal.SIGINT)
         try:
             code = process.wait(60)
@@ -142,7 +184,8 @@ def main() -> int:
         if not stopped or leftovers:
             print(f"FAIL: exit code {code}, stopped message: {stopped}, processes left: {leftovers}", file=sys.stderr)
             return 1
-        print("2 passed, 0 failed: make up ran hello-world and the rollout workflow, and stopped cleanly")
+        print("4 passed, 0 failed: make up ran hello-world and the rollout workflow, delivered live updates, "
+              "served the dashboard, and stopped cleanly")
         return 0
     finally:
         if process.poll() is None:
