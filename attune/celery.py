@@ -10,7 +10,10 @@ import weakref
 
 from celery import Celery, signals
 
+from . import broker
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "attune.settings.local")
+broker.install()
 
 app = Celery("attune")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -22,7 +22,7 @@ from apps.executions.choices import TERMINAL, Status
 from apps.executions.models import Execution
 from apps.executions.services.cancel import execution_cancel, execution_pause, execution_resume
 from apps.executions.services.requests import (
-    action_resolve,
+    action_resolve_remembered,
     execution_prepare,
     executions_create,
     parameters_full,
@@ -186,7 +186,7 @@ def _spawn(parent: Execution, conductor: Conductor, runs: list, secrets: list[st
         for run in runs:
             try:
                 if run.action not in actions:
-                    actions[run.action] = action_resolve(run.action)
+                    actions[run.action] = action_resolve_remembered(run.action)
                 new = execution_prepare(
                     action=actions[run.action], parameters=run.input, user=user, parent=parent,
                     timeout=math.ceil(run.timeout) if run.timeout else None, task_name=run.task,

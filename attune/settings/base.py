@@ -218,6 +218,9 @@ ATTUNE_REDISPATCH_AFTER = env.float("ATTUNE_REDISPATCH_AFTER", default=30.0)
 # (off: the API and CLI polling still work, nothing is sent to Redis pub/sub), how long
 # a connection may stay unauthenticated,
 # and how often a connection's token or session is checked again.
+# How long the executor may answer an action lookup from memory when it advances a
+# workflow (a change made elsewhere reaches running workflows within this time).
+ATTUNE_ACTION_CACHE_SECONDS = env.float("ATTUNE_ACTION_CACHE_SECONDS", default=1.0)
 ATTUNE_LIVE_UPDATES = env.bool("ATTUNE_LIVE_UPDATES", default=True)
 ATTUNE_WS_AUTH_TIMEOUT = env.float("ATTUNE_WS_AUTH_TIMEOUT", default=10.0)
 ATTUNE_WS_REAUTH_INTERVAL = env.float("ATTUNE_WS_REAUTH_INTERVAL", default=30.0)

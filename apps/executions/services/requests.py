@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -44,6 +45,31 @@ def action_resolve(action: Action | str, *, field: str = "action") -> Action:
     if not found.enabled:
         raise InvalidInput(field, f"action {found.ref} is disabled")
     return found
+
+
+# Workflow advancement resolves the same few actions hundreds of times a second; each
+# lookup costs a query. The executor remembers them briefly: a change made in this
+# process is seen at once (saving or deleting an action empties the memory, see
+# apps.py), one made in another process within ATTUNE_ACTION_CACHE_SECONDS.
+_remembered: dict[str, tuple[float, Action]] = {}
+
+
+def action_resolve_remembered(ref: str, *, field: str = "action") -> Action:
+    """`action_resolve` for a ref, answered from memory when it was looked up less
+    than ATTUNE_ACTION_CACHE_SECONDS ago."""
+    now = time.monotonic()
+    hit = _remembered.get(ref)
+    if hit is not None and now - hit[0] < settings.ATTUNE_ACTION_CACHE_SECONDS:
+        return action_resolve(hit[1], field=field)
+    action = Action.objects.select_related("pack").filter(ref=ref).first()
+    if action is None:
+        raise InvalidInput(field, f"no action named {ref!r}")
+    _remembered[ref] = (now, action)
+    return action_resolve(action, field=field)
+
+
+def actions_forget(**_: Any) -> None:
+    _remembered.clear()
 
 
 def secret_aad(execution_id: int) -> str:
