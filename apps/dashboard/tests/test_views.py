@@ -300,3 +300,30 @@ def test_rules_show_what_fired_them_recently(admin):
     assert f'href="/events/{event.pk}/"' in detail
     assert "&quot;n&quot;: 1" in admin.get(f"/events/{event.pk}/").content.decode()
     assert f'href="/events/{event.pk}/"' in admin.get("/enforcements/?rule=ops.on_tick").content.decode()
+
+
+def test_a_pack_is_uploaded_from_the_packs_page(admin, viewer, tmp_path, settings):
+    """The upload form installs a .tar.gz pack and opens its page; a broken archive is
+    reported and installs nothing; a viewer is refused."""
+    import io
+    import tarfile
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from apps.packs.models import Pack
+
+    settings.ATTUNE_PACKS_UPLOAD_DIR = tmp_path / "uploads"
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as archive:
+        for name, data in (("demo/pack.yaml", b"ref: demo\nversion: 1.0.0\n"),
+                           ("demo/actions/hi.yaml", b"name: hi\nrunner_type: shell\nentry_point: hi.sh\n"),
+                           ("demo/actions/hi.sh", b"#!/bin/sh\necho hi\n")):
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    page = admin.post("/packs/upload/", {"file": SimpleUploadedFile("demo.tar.gz", buffer.getvalue())}, follow=True)
+    assert page.redirect_chain[-1][0] == "/packs/demo/"
+    assert "demo.hi" in page.content.decode()
+    broken = admin.post("/packs/upload/", {"file": SimpleUploadedFile("x.tar.gz", b"not a tarball")}, follow=True)
+    assert broken.redirect_chain[-1][0] == "/packs/" and Pack.objects.filter(ref="demo").count() == 1
+    assert viewer.post("/packs/upload/", {"file": SimpleUploadedFile("demo.tar.gz", buffer.getvalue())}).status_code == 403
