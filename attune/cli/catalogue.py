@@ -1,5 +1,5 @@
-"""The remote read commands of the catalogue and the event side: ``trigger`` (with
-enable/disable), ``sensor``, ``event``, ``enforcement``, ``runtime``, ``worker``, and
+"""The remote read commands of the catalogue and the event side: ``trigger`` and
+``sensor`` (with enable/disable), ``event``, ``enforcement``, ``runtime``, ``worker``, and
 ``workflow list|show`` (workflows are actions whose runner is a workflow runner; the
 offline ``workflow validate|simulate`` live in workflows.py)."""
 
@@ -10,53 +10,21 @@ from typing import Annotated, Any
 import typer
 
 from .common import FieldOpt, JsonOpt, LimitOpt, Out, OutputOpt, render, session
-from .output import CliError, OutputFormat, escape
-from .resources import RESOURCES, resource_app
+from .output import OutputFormat
+from .resources import resource_app, switch_command
 from .workflows import app as workflow_app
 
-WORKFLOW_RUNNERS = ("workflow", "orquesta")
-
 trigger_app = resource_app("trigger", "Triggers: list, show, enable, disable.")
-sensor_app = resource_app("sensor", "Sensors: list, show.")
+sensor_app = resource_app("sensor", "Sensors: list, show, enable, disable.")
 event_app = resource_app("event", "Events: list, show.")
 enforcement_app = resource_app("enforcement", "Enforcements (a rule matched an event): list, show.")
 runtime_app = resource_app("runtime", "Runtimes: how actions run.")
 worker_app = resource_app("worker", "Workers: the processes that run actions.")
 
 
-def switch_command(resource: str, enabled: bool):
-    verb = "enable" if enabled else "disable"
-    path = RESOURCES[resource].path
-
-    def command(
-        ref: Annotated[str, typer.Argument(metavar="REF")],
-        output: OutputOpt = OutputFormat.TABLE,
-        as_json: JsonOpt = False,
-        field: FieldOpt = None,
-    ) -> None:
-        out = Out.of(output, as_json, field)
-        with session(out) as api:
-            row = api.post(f"{path}{ref}/{verb}/", what=f"{resource} {ref}")
-            render(row, out, human=lambda console: console.print(
-                f"{resource} {escape(row.get('ref'))} {'enabled' if row.get('enabled') else 'disabled'}"))
-
-    command.__doc__ = f"{verb.capitalize()} a {resource}."
-    return command
-
-
-trigger_app.command("enable")(switch_command("trigger", True))
-trigger_app.command("disable")(switch_command("trigger", False))
-
-
-def _workflows_api(api: Any) -> bool:
-    """Whether the server has /workflows/ (older ones list workflows as actions only)."""
-    try:
-        api.get("/workflows/", params={"limit": 1})
-    except CliError as exc:
-        if exc.status == 404:
-            return False
-        raise
-    return True
+for _app, _name in ((trigger_app, "trigger"), (sensor_app, "sensor")):
+    _app.command("enable")(switch_command(_name, True))
+    _app.command("disable")(switch_command(_name, False))
 
 
 @workflow_app.command("list")
@@ -72,13 +40,7 @@ def workflow_list(
     out = Out.of(output, as_json, field)
     with session(out) as api:
         query = {key: value for key, value in {"pack": pack, "q": search}.items() if value}
-        if _workflows_api(api):
-            rows = api.collect("/workflows/", query, limit=limit)
-        else:
-            rows = []
-            for runner in WORKFLOW_RUNNERS:
-                rows.extend(api.collect("/actions/", {**query, "runner_type": runner}, limit=limit))
-            rows = sorted(rows, key=lambda row: row.get("ref") or "")[:limit]
+        rows = api.collect("/workflows/", query, limit=limit)
         render(rows, out, columns=("ref", "file", "workflow_file", "enabled", "description"))
 
 
@@ -92,8 +54,7 @@ def workflow_show(
     """Show a workflow: its parameters, file and tasks."""
     out = Out.of(output, as_json, field)
     with session(out) as api:
-        path = "/workflows/" if _workflows_api(api) else "/actions/"
-        workflow = api.get(f"{path}{ref}/", what=f"workflow {ref}")
+        workflow = api.get(f"/workflows/{ref}/", what=f"workflow {ref}")
         render(workflow, out, human=lambda console: _print_workflow(console, workflow))
 
 

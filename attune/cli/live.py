@@ -1,7 +1,7 @@
 """Following an execution live over the WebSocket (`/ws/notifications/`, the API's
 token in the `Authorization` header). Notifications are hints: the REST API stays the
 truth, so every decision (finished? what output?) is confirmed there, and any trouble
-with the socket (an older server, a proxy that refuses upgrades, a dropped
+with the socket (a proxy that refuses upgrades, a dropped
 connection) falls back to polling. ATTUNE_CLI_NO_WEBSOCKET=1 polls from the start."""
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ import typer
 
 from .client import Api
 from .common import FieldOpt, JsonOpt, LimitOpt, Out, OutputOpt, key_values, render, session
-from .output import EXIT_FAILURE, CliError, OutputFormat
+from .output import EXIT_FAILURE, CliError, OutputFormat, escape
 
 
 @dataclass(frozen=True)
@@ -133,6 +133,26 @@ def show_command(resource: Resource) -> Callable[..., None]:
             render(lookup(api, resource, value), out)
 
     command.__doc__ = f"Show one {resource.name}."
+    return command
+
+
+def switch_command(resource: str, enabled: bool):
+    verb = "enable" if enabled else "disable"
+    path = RESOURCES[resource].path
+
+    def command(
+        ref: Annotated[str, typer.Argument(metavar="REF")],
+        output: OutputOpt = OutputFormat.TABLE,
+        as_json: JsonOpt = False,
+        field: FieldOpt = None,
+    ) -> None:
+        out = Out.of(output, as_json, field)
+        with session(out) as api:
+            row = api.post(f"{path}{ref}/{verb}/", what=f"{resource} {ref}")
+            render(row, out, human=lambda console: console.print(
+                f"{resource} {escape(row.get('ref'))} {'enabled' if row.get('enabled') else 'disabled'}"))
+
+    command.__doc__ = f"{verb.capitalize()} a {resource}."
     return command
 
 

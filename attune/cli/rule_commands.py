@@ -10,34 +10,15 @@ import typer
 from .common import FieldOpt, JsonOpt, Out, OutputOpt, YesOpt, delete_confirmed, render, session
 from .files import load_mapping
 from .output import EXIT_USAGE, CliError, OutputFormat, escape
-from .resources import RESOURCES, list_command, show_command
+from .resources import RESOURCES, list_command, show_command, switch_command
 from .rules import app, parse_rule
 
 app.command("list")(list_command(RESOURCES["rule"]))
 app.command("show")(show_command(RESOURCES["rule"]))
 
 
-def _switch(enabled: bool):
-    verb = "enable" if enabled else "disable"
-
-    def command(
-        ref: Annotated[str, typer.Argument(metavar="REF")],
-        output: OutputOpt = OutputFormat.TABLE,
-        as_json: JsonOpt = False,
-        field: FieldOpt = None,
-    ) -> None:
-        out = Out.of(output, as_json, field)
-        with session(out) as api:
-            rule = api.post(f"/rules/{ref}/{verb}/", what=f"rule {ref}")
-            render(rule, out, human=lambda console: console.print(
-                f"rule {escape(rule.get('ref'))} {'enabled' if rule.get('enabled') else 'disabled'}"))
-
-    command.__doc__ = f"{verb.capitalize()} a rule."
-    return command
-
-
-app.command("enable")(_switch(True))
-app.command("disable")(_switch(False))
+app.command("enable")(switch_command("rule", True))
+app.command("disable")(switch_command("rule", False))
 
 
 @app.command("create")

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from apps.core import schemas
-from apps.core.deletion import definitions_affected
-from apps.core.errors import Conflict, InvalidInput, NotFound
 from apps.packs.choices import Source
+from apps.packs.content import content_create, content_delete, content_keeps_its_name, content_locked
 from apps.packs.services import pack_content_ref
 
 from ..choices import RuleSource
@@ -25,46 +24,21 @@ RULE_FIELDS = ("label", "description", "enabled", "trigger", "trigger_params", "
                "action_params")
 
 
-def _fixed(obj: Any, data: dict[str, Any]) -> None:
-    for name in ("ref", "name"):
-        if name in data and data[name] not in (None, getattr(obj, name)):
-            raise InvalidInput(name, "cannot be changed (create a new one instead)")
-    if data.get("pack") not in (None, obj.pack.ref):
-        raise InvalidInput("pack", "cannot be changed (create a new one instead)")
-
-
-def _create(model, ref: str, fields: dict[str, Any], kind: str):
-    if model.objects.filter(ref=ref).exists():
-        raise Conflict(f"a {kind} named {ref!r} already exists")
-    try:
-        with transaction.atomic():
-            return model.objects.create(ref=ref, **fields)
-    except IntegrityError:
-        raise Conflict(f"a {kind} named {ref!r} already exists") from None
-
-
-def _locked(model, ref: str, kind: str):
-    obj = model.objects.select_for_update().select_related("pack").filter(ref=ref).first()
-    if obj is None:
-        raise NotFound(f"no {kind} named {ref!r}")
-    return obj
-
-
 def trigger_create(*, data: dict[str, Any]) -> Trigger:
     """A new trigger in an installed pack (`ref`, or `pack` and `name`); Conflict if
     the ref is taken."""
     pack, ref = pack_content_ref(data=data, kind="a trigger")
     fields = trigger_fields({k: data[k] for k in TRIGGER_FIELDS if k in data})
-    return _create(Trigger, ref, {**fields, "pack": pack, "name": ref.split(".", 1)[1], "source": Source.API},
-                   "trigger")
+    return content_create(Trigger, ref=ref, kind="trigger",
+                          fields={**fields, "pack": pack, "name": ref.split(".", 1)[1], "source": Source.API})
 
 
 def trigger_update(*, ref: str, data: dict[str, Any]) -> Trigger:
     """Change some fields of a trigger. Its rules' trigger parameters are not
     re-checked against a changed parameter schema until they are saved again."""
     with transaction.atomic():
-        trigger = _locked(Trigger, ref, "trigger")
-        _fixed(trigger, data)
+        trigger = content_locked(Trigger, ref=ref, kind="trigger")
+        content_keeps_its_name(trigger, data)
         merged = {name: getattr(trigger, name) for name in TRIGGER_FIELDS}
         merged.update({k: data[k] for k in TRIGGER_FIELDS if k in data})
         for name, value in trigger_fields(merged).items():
@@ -76,12 +50,7 @@ def trigger_update(*, ref: str, data: dict[str, Any]) -> Trigger:
 def trigger_delete(*, ref: str) -> None:
     """Delete a trigger; its events stay (they keep the trigger's ref). Refused
     (Conflict) while rules use it."""
-    with transaction.atomic():
-        trigger = _locked(Trigger, ref, "trigger")
-        users = definitions_affected(trigger)
-        if users:
-            raise Conflict(f"trigger {ref!r} is used by {', '.join(users)}; change or delete those first")
-        trigger.delete()
+    content_delete(Trigger, ref=ref, kind="trigger")
 
 
 def rule_create(*, data: dict[str, Any]) -> Rule:
@@ -91,8 +60,8 @@ def rule_create(*, data: dict[str, Any]) -> Rule:
     its templates parse (InvalidInput naming the field). Conflict if the ref is taken."""
     pack, ref = pack_content_ref(data=data, kind="a rule")
     fields = rule_fields(pack.ref, {k: data[k] for k in RULE_FIELDS if k in data})
-    rule = _create(Rule, ref, {**fields, "pack": pack, "name": ref.split(".", 1)[1], "source": RuleSource.API},
-                   "rule")
+    rule = content_create(Rule, ref=ref, kind="rule",
+                          fields={**fields, "pack": pack, "name": ref.split(".", 1)[1], "source": RuleSource.API})
     timers_sync()
     return rule
 
@@ -100,8 +69,8 @@ def rule_create(*, data: dict[str, Any]) -> Rule:
 def rule_update(*, ref: str, data: dict[str, Any]) -> Rule:
     """Change some fields of a rule, validated as a whole (as rule_create)."""
     with transaction.atomic():
-        rule = _locked(Rule, ref, "rule")
-        _fixed(rule, data)
+        rule = content_locked(Rule, ref=ref, kind="rule")
+        content_keeps_its_name(rule, data)
         merged = {name: getattr(rule, name) for name in RULE_FIELDS if name not in ("trigger", "action")}
         merged.update({"trigger": rule.trigger_ref, "action": rule.action_ref})
         merged.update({k: data[k] for k in RULE_FIELDS if k in data})
@@ -126,5 +95,5 @@ def _unmasked(rule: Rule, params: Any) -> Any:
 def rule_delete(*, ref: str) -> None:
     """Delete a rule; its enforcements and the executions they made stay."""
     with transaction.atomic():
-        _locked(Rule, ref, "rule").delete()
+        content_delete(Rule, ref=ref, kind="rule")
         timers_sync()

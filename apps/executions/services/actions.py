@@ -7,11 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
-from apps.core.deletion import definitions_affected
-from apps.core.errors import Conflict, InvalidInput, NotFound
+from apps.core.errors import Conflict, InvalidInput
 from apps.packs.choices import Source
+from apps.packs.content import content_create, content_delete, content_keeps_its_name, content_locked
 from apps.packs.models import Pack
 from apps.packs.registry import LoadContext
 from apps.packs.services import pack_content_ref
@@ -33,13 +33,6 @@ def _validated(pack: Pack, ref: str, data: dict[str, Any]) -> dict[str, Any]:
     return fields
 
 
-def action_get(*, ref: str) -> Action:
-    action = Action.objects.filter(ref=ref).first()
-    if action is None:
-        raise NotFound(f"no action named {ref!r}")
-    return action
-
-
 def action_create(*, data: dict[str, Any]) -> Action:
     """A new action in an installed pack (`ref`, or `pack` and `name`). Its entry point
     must exist in the pack's actions/ directory; workflow actions come only from a
@@ -48,26 +41,18 @@ def action_create(*, data: dict[str, Any]) -> Action:
     pack, ref = pack_content_ref(data=data, kind="an action")
     if str(data.get("runner_type", "")).lower() in ("workflow", "orquesta"):
         raise InvalidInput("runner_type", "workflow actions are defined in a pack's files (register the pack)")
-    if Action.objects.filter(ref=ref).exists():
+    if Action.objects.filter(ref=ref).exists():  # before the file checks: a taken ref is the answer
         raise Conflict(f"an action named {ref!r} already exists")
     fields = _validated(pack, ref, {k: data[k] for k in WRITABLE if k in data})
-    try:
-        with transaction.atomic():
-            return Action.objects.create(ref=ref, source=Source.API, **fields)
-    except IntegrityError:
-        raise Conflict(f"an action named {ref!r} already exists") from None
+    return content_create(Action, ref=ref, kind="action", fields={**fields, "source": Source.API})
 
 
 def action_update(*, ref: str, data: dict[str, Any]) -> Action:
     """Change some fields of an action, validated as a whole. The ref, the pack and a
     workflow's graph file do not change here."""
     with transaction.atomic():
-        action = Action.objects.select_for_update().select_related("pack").filter(ref=ref).first()
-        if action is None:
-            raise NotFound(f"no action named {ref!r}")
-        for fixed in ("ref", "pack", "name"):
-            if fixed in data and data[fixed] not in (None, getattr(action, fixed) if fixed != "pack" else action.pack.ref):
-                raise InvalidInput(fixed, "cannot be changed (create a new action instead)")
+        action = content_locked(Action, ref=ref, kind="action")
+        content_keeps_its_name(action, data)
         merged = {name: getattr(action, name) for name in WRITABLE}
         merged.update({k: data[k] for k in WRITABLE if k in data})
         was_workflow = action.runner_type == "workflow"
@@ -87,11 +72,4 @@ def action_update(*, ref: str, data: dict[str, Any]) -> Action:
 def action_delete(*, ref: str) -> None:
     """Delete an action. Its executions stay (they keep the action's ref); refused
     (Conflict) while rules use it."""
-    with transaction.atomic():
-        action = Action.objects.select_for_update().filter(ref=ref).first()
-        if action is None:
-            raise NotFound(f"no action named {ref!r}")
-        users = definitions_affected(action)
-        if users:
-            raise Conflict(f"action {ref!r} is used by {', '.join(users)}; change or delete those first")
-        action.delete()
+    content_delete(Action, ref=ref, kind="action")
