@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import re
 import textwrap
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.test import Client
+from django.utils import timezone
 
 from apps.automation.models import Rule
 from apps.executions.models import Execution, ExecutionOutput
@@ -236,6 +238,11 @@ def test_the_execution_list_filters_and_serves_rows(admin):
     assert 'data-testid="row-status">failed<' in row
     rows = admin.get("/executions/rows/?action=noop").content.decode()
     assert f'id="execution-{second.pk}"' in rows and f'id="execution-{first.pk}"' not in rows
+    Execution.objects.filter(pk=first.pk).update(created_at=timezone.now() - timedelta(days=2))
+    recent = admin.get("/executions/rows/?since=24h&parent=none").content.decode()
+    assert f'id="execution-{second.pk}"' in recent and f'id="execution-{first.pk}"' not in recent
+    # A hand-edited URL with values the form cannot send is not an error.
+    assert admin.get("/executions/?since=forever&status=bogus&parent=7").status_code == 200
 
 
 def test_analytics_count_by_hour_and_status(admin, viewer):

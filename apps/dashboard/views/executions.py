@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -22,11 +21,11 @@ from apps.executions.services.requests import execution_rerun
 from apps.packs.models import Pack
 
 from .. import access
+from ..filters import SINCE, ExecutionListFilter
 from ..forms import RunForm
 from ..graph import workflow_graph, workflow_timeline
 from .base import PAGE_SIZE, page, render_page
 
-SINCE = {"1h": timedelta(hours=1), "24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": timedelta(days=30)}
 OUTPUT_BATCH = 1000
 TREE_LIMIT = 500
 
@@ -45,18 +44,8 @@ def _filters(request) -> dict[str, str]:
 
 
 def _filtered(request, queryset):
-    f = _filters(request)
-    if f["status"]:
-        queryset = queryset.filter(status=f["status"])
-    if f["action"]:
-        queryset = queryset.filter(action_ref__icontains=f["action"])
-    if f["pack"]:
-        queryset = queryset.filter(action_ref__startswith=f"{f['pack']}.")
-    if f["since"] in SINCE:
-        queryset = queryset.filter(created_at__gte=timezone.now() - SINCE[f["since"]])
-    if f["parent"] == "none":
-        queryset = queryset.filter(parent__isnull=True)
-    return queryset
+    # A value the form cannot have sent (a hand-edited URL) is ignored, not an error.
+    return ExecutionListFilter(request.GET, queryset=queryset).qs
 
 
 def _rows(request):
