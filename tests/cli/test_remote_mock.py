@@ -450,3 +450,12 @@ def test_run_async_prints_only_the_id(api, monkeypatch):
     assert result.exit_code == 0 and result.stdout == "42\n"
     assert body(api.sent("POST", "/api/v1/executions/")[0]) == {"action": "ops.deploy", "parameters": {
         "count": 3, "dry": True, "hosts": ["a", "b"], "ratio": 0.5, "env": {"A": "1"}}}
+
+
+def test_sensor_disable_posts_to_its_command(api, monkeypatch):
+    """`sensor disable REF` calls the API's disable command and says what happened."""
+    use_key(monkeypatch)
+    api.on("POST", "/api/v1/sensors/shop.watch/disable/", {"ref": "shop.watch", "enabled": False})
+    result = attune("sensor", "disable", "shop.watch")
+    assert result.exit_code == 0, result.output
+    assert "sensor shop.watch disabled" in result.stdout
